@@ -54,9 +54,8 @@ public static class Program
     private static int Run(InstancePaths paths, MonitorParts parts, OperationalLog log, bool foreground)
     {
         // One monitor per instance: an exclusive lock held for the life of the process (released by the kernel on a crash).
-        FileStream lockFile;
-        try { lockFile = new FileStream(Path.Combine(paths.VarRun, "hidsd.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
-        catch (IOException)
+        var lockFile = MonitorControl.TryAcquireLock(paths);
+        if (lockFile is null)
         {
             var other = MonitorControl.ReadPid(paths);
             Console.Error.WriteLine($"hidsd: the monitor for '{paths.Root}' is already running{(other is null ? "" : $" (pid {other})")}.");
@@ -64,7 +63,7 @@ public static class Program
         }
         using (lockFile)
         {
-            WritePid(paths);
+            MonitorControl.WritePidFile(paths, Environment.ProcessId);
             var host = new MonitorHost(paths, parts, log, new MonitorHostOptions { Foreground = foreground });
             var v = host.Start();
             foreach (var d in v.Diagnostics) Console.Error.WriteLine(d.ToString());
@@ -108,12 +107,5 @@ public static class Program
             log.Info(Component, "Exited cleanly.");
             return ExitOk;
         }
-    }
-
-    private static void WritePid(InstancePaths paths)
-    {
-        var tmp = paths.PidFile + ".tmp";
-        File.WriteAllText(tmp, Environment.ProcessId + "\n");
-        File.Move(tmp, paths.PidFile, overwrite: true);
     }
 }

@@ -44,6 +44,8 @@ public static class MonitorControl
         var pid = ReadPid(paths);
         if (pid is null) return null;
         if (IsMonitorProcess(pid.Value, paths)) return pid;
+        // A monitor hosted inside pwsh (Start-HidsMonitor -Foreground) holds the instance lock.
+        if (UnixNative.ProcessExists(pid.Value) && MonitorLauncher.IsLockHeld(paths)) return pid;
         stalePid = pid;
         return null;
     }
@@ -59,6 +61,26 @@ public static class MonitorControl
             try { st.Write(paths.StatusFile); } catch (IOException) { }
         }
     }
+
+    /// <summary>Takes the instance's exclusive monitor lock (var/run/hidsd.lock, flock); null when another monitor holds it.
+    /// The kernel releases it when the process ends, so a crash never leaves the instance locked.</summary>
+    public static FileStream? TryAcquireLock(InstancePaths paths)
+    {
+        Directory.CreateDirectory(paths.VarRun);
+        try { return new FileStream(Path.Combine(paths.VarRun, "hidsd.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+        catch (IOException) { return null; }
+    }
+
+    /// <summary>Writes the pid file atomically.</summary>
+    public static void WritePidFile(InstancePaths paths, int pid)
+    {
+        Directory.CreateDirectory(paths.VarRun);
+        var tmp = paths.PidFile + "." + pid + ".tmp";
+        File.WriteAllText(tmp, pid + "\n");
+        File.Move(tmp, paths.PidFile, overwrite: true);
+    }
+
+    public static void DeletePidFile(InstancePaths paths) => TryDelete(paths.PidFile);
 
     public static bool Signal(int pid, int signal) => UnixNative.SendSignal(pid, signal);
     public static bool Terminate(int pid) => UnixNative.SendSignal(pid, UnixNative.SIGTERM);
