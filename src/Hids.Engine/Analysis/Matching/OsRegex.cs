@@ -187,6 +187,7 @@ public sealed class OsRegex : IPattern
                 if (run.Length > best.Length) best = run.ToString();
                 run.Clear();
                 i++; // skip the class code
+                if (i + 1 < n && IsQuant(code[i + 1])) i++; // and its quantifier
                 continue;
             }
             run.Append(c);
@@ -212,8 +213,11 @@ public sealed class OsRegex : IPattern
 
     /// <summary>
     /// Matches with capture bookkeeping (as OSSEC's decoder &lt;regex&gt;): <paramref name="captures"/> is cleared and
-    /// receives the groups of the alternative that matched. <paramref name="endIndex"/> is the index just after the
-    /// last character OSSEC reports as matched (OSSEC's "end of match" is <c>input[(endIndex-1)..]</c>).
+    /// receives the groups of the alternative that matched (empty groups at the end are not reported, as in OSSEC
+    /// 3.2.0's results). <paramref name="endIndex"/> is the index just after the last character OSSEC reports as
+    /// matched: OSSEC returns a pointer to that character (<c>input[(endIndex-1)..]</c>; when a leading '*' item
+    /// matched nothing OSSEC points before the input and <paramref name="endIndex"/> is 0). OSSEC's decoders continue
+    /// an offset="after_prematch"/"after_parent"/"after_regex" match at the character after it: <c>input[endIndex..]</c>.
     /// </summary>
     public bool TryMatch(string input, List<string> captures, out int endIndex)
     {
@@ -247,6 +251,8 @@ public sealed class OsRegex : IPattern
                     len = Math.Min(len, s.Length - from);
                     captures.Add(s.Slice(from, len).ToString());
                 }
+                // Empty groups at the end are not reported (as the OSSEC 3.2.0 oracle shows).
+                while (captures.Count > 0 && captures[^1].Length == 0) captures.RemoveAt(captures.Count - 1);
             }
             endIndex = r + 1;
             return true;
