@@ -211,6 +211,15 @@ public sealed class OsRegex : IPattern
         return false;
     }
 
+    /// <summary>IsMatch without the literal pre-filter (tests check that the pre-filter never changes a result).</summary>
+    internal bool IsMatchUnfiltered(ReadOnlySpan<char> input)
+    {
+        input = CutAtNul(input);
+        foreach (var a in _alts)
+            if (Exec(a, input, default, false) != Nil) return true;
+        return false;
+    }
+
     /// <summary>
     /// Matches with capture bookkeeping (as OSSEC's decoder &lt;regex&gt;): <paramref name="captures"/> is cleared and
     /// receives the groups of the alternative that matched (empty groups at the end are not reported, as in OSSEC
