@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Hids.Engine.Xml;
 
 namespace Hids.Engine.Tests.Analysis.Matching;
@@ -11,22 +12,23 @@ internal static class RulesetPatterns
         string root = Path.Combine(TestPaths.Conformance, "ossec-3.2.0");
         var files = new List<string> { Path.Combine(root, "decoder.xml") };
         files.AddRange(Directory.GetFiles(Path.Combine(root, "rules"), "*.xml").OrderBy(f => f, StringComparer.Ordinal));
+        var result = new List<string>();
         foreach (var f in files)
         {
-            IReadOnlyList<XNode2> nodes;
-            try { nodes = OssecXmlReader.ReadFile(f); }
+            try
+            {
+                foreach (var node in OssecXmlReader.ReadFile(f))
+                foreach (var n in Walk(node))
+                    if (set.Contains(n.Name) && n.Children.Count == 0) result.Add(n.Text);
+            }
             catch (OssecXmlException)
             {
                 // the XML reader's own tests cover its limits; here a plain scan of the elements is enough
-                foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(
-                             File.ReadAllText(f), @"<(\w+)(?:\s[^>]*)?>([^<]*)</\1>"))
-                    if (set.Contains(m.Groups[1].Value)) yield return m.Groups[2].Value;
-                continue;
+                foreach (Match m in Regex.Matches(File.ReadAllText(f), @"<(\w+)(?:\s[^>]*)?>([^<]*)</\1>"))
+                    if (set.Contains(m.Groups[1].Value)) result.Add(m.Groups[2].Value);
             }
-            foreach (var node in nodes)
-            foreach (var n in Walk(node))
-                if (set.Contains(n.Name) && n.Children.Count == 0) yield return n.Text;
         }
+        return result;
     }
 
     private static IEnumerable<XNode2> Walk(XNode2 n)
