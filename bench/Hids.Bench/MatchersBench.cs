@@ -132,7 +132,7 @@ public sealed class MatchersBench : IBench
 
     private static double Measure(string name, int rounds, long opsPerRound, Func<int> body)
     {
-        body(); // warm-up (JIT, tiering)
+        for (int w = 0; w < 3; w++) body(); // warm-up (JIT, tiering)
         double best = 0;
         int hits = 0;
         for (int r = 0; r < rounds; r++)
