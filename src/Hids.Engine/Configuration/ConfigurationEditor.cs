@@ -145,11 +145,11 @@ public sealed class ConfigurationEditor
         _changes.Add($"Add {element} {value}{(type is null ? "" : $" ({type})")}");
     }
 
-    /// <summary>Removes matching &lt;ignore&gt; entries (any type when <paramref name="type"/> is null).</summary>
-    public bool RemoveIgnore(string value, string? type, string element = "ignore")
+    /// <summary>Removes matching &lt;ignore&gt; entries: of exactly this type (null = a plain path), or of any type.</summary>
+    public bool RemoveIgnore(string value, string? type, string element = "ignore", bool anyType = false)
     {
         bool any = false;
-        while (IgnoreNodes(element).FirstOrDefault(n => n.Text == value && (type is null || n.Attr("type") == type)) is XNode2 hit)
+        while (IgnoreNodes(element).FirstOrDefault(n => n.Text == value && (anyType || n.Attr("type") == type)) is XNode2 hit)
         {
             RemoveNode(hit);
             any = true;
