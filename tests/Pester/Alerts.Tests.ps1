@@ -4,6 +4,8 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-HidsUnderTest
+    # The engine assembly loads lazily; load it (the module's own copy) so its types resolve in this script.
+    Add-Type -Path (Join-Path (Split-Path $env:HIDS_TEST_MODULE) 'Hids.Engine.dll')
     $script:root = New-HidsTestRoot 'hids-alerts'
     New-Item -ItemType Directory (Join-Path $root 'etc') | Out-Null
     Set-Content (Join-Path $root 'etc/ossec.conf') @'
