@@ -50,7 +50,7 @@ public sealed class ActiveResponder : IAlertSink, IDisposable
             + (Settings.NetworkNamespace is null ? "" : $", network namespace {Settings.NetworkNamespace}"));
         try
         {
-            int expired = _service.ProcessExpired();
+            int expired = _service.ProcessExpired(atStart: true);
             int restored = _service.Reapply();
             if (expired > 0 || restored > 0)
                 _log.Info(ActiveResponseService.Component, $"active response state: {expired} block(s) expired while stopped were removed, {restored} active block(s) restored");

@@ -188,14 +188,14 @@ public sealed class ActiveResponseService : IDisposable
     }
 
     /// <summary>Unblocks every block whose time is up. Returns how many were removed.</summary>
-    public int ProcessExpired()
+    public int ProcessExpired(bool atStart = false)
     {
         int n = 0;
         var now = Clock();
         foreach (var b in Store.Due(now))
         {
             var late = now - b.Expires!.Value;
-            var why = late > TimeSpan.FromSeconds(5) ? $"timeout of {b.TimeoutSeconds} s expired {late.TotalSeconds:0} s ago (the monitor was not running)" : $"timeout of {b.TimeoutSeconds} s expired";
+            var why = atStart || late > TimeSpan.FromSeconds(5) ? $"timeout of {b.TimeoutSeconds} s expired {late.TotalSeconds:0} s ago (the monitor was not running)" : $"timeout of {b.TimeoutSeconds} s expired";
             if (Unblock(b, why).Status is BlockStatus.Blocked or BlockStatus.UnknownCommand or BlockStatus.Invalid) n++;
         }
         return n;
