@@ -22,7 +22,7 @@ public sealed class ActiveResponder : IAlertSink, IDisposable
     private readonly BlockingCollection<Alert> _queue = new(new ConcurrentQueue<Alert>(), 100_000);
     private readonly CancellationTokenSource _stop = new();
     private Thread? _worker;
-    private int _busy;
+    private int _pending; // queued or being acted on
     private bool _disposed;
 
     public ActiveResponder(InstancePaths paths, HidsConfiguration config, Action<LogEvent> emit, IHidsLog log)
@@ -63,15 +63,19 @@ public sealed class ActiveResponder : IAlertSink, IDisposable
     public void Write(Alert alert)
     {
         if (_disposed) return;
+        Interlocked.Increment(ref _pending);
         if (!_queue.TryAdd(alert))
+        {
+            Interlocked.Decrement(ref _pending);
             _log.Error(ActiveResponseService.Component, $"active response queue full; alert {alert.AlertId} (rule {alert.RuleId}) not acted on");
+        }
     }
 
     /// <summary>Waits (up to 10 s) until every queued alert has been acted on.</summary>
     public void Flush()
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((_queue.Count > 0 || Volatile.Read(ref _busy) != 0) && DateTime.UtcNow < deadline && _worker is { IsAlive: true })
+        while (Volatile.Read(ref _pending) > 0 && DateTime.UtcNow < deadline && _worker is { IsAlive: true })
             Thread.Sleep(5);
     }
 
@@ -122,9 +126,8 @@ public sealed class ActiveResponder : IAlertSink, IDisposable
                 catch (OperationCanceledException) { break; }
                 if (alert is not null)
                 {
-                    Interlocked.Exchange(ref _busy, 1);
                     try { Respond(alert); }
-                    finally { Interlocked.Exchange(ref _busy, 0); }
+                    finally { Interlocked.Decrement(ref _pending); }
                 }
                 if (DateTime.UtcNow >= nextExpiry)
                 {
