@@ -84,7 +84,7 @@ public sealed class ActiveResponder : IAlertSink, IDisposable
     {
         var results = new List<BlockOutcome>();
         // Never respond to active response's own alerts (rules 600-602): that would loop.
-        if (alert.Location == ActiveResponseService.EventLocation || alert.Groups.Contains("active_response")) return results;
+        if (Settings.Disabled || alert.Location == ActiveResponseService.EventLocation || alert.Groups.Contains("active_response")) return results;
         var done = new HashSet<string>(StringComparer.Ordinal);
         foreach (var r in Settings.Responses)
         {

@@ -40,6 +40,8 @@ public sealed class ActiveResponseSettings
     public string FirewallBackend { get; set; } = "auto";
     public string? NetworkNamespace { get; set; }
     public TimeSpan OffenceWindow { get; set; } = TimeSpan.FromDays(1);
+    /// <summary>True when a bare &lt;active-response&gt;&lt;disabled&gt;yes&lt;/disabled&gt; switches active response off.</summary>
+    public bool Disabled { get; set; }
     /// <summary>Problems found while resolving (unknown commands, invalid white-list entries, negative timeouts).</summary>
     public List<string> Problems { get; } = new();
 
@@ -97,7 +99,7 @@ public sealed class ActiveResponseSettings
         }
         foreach (var r in config.ActiveResponses)
         {
-            if (r.Disabled) { s.Responses.Add(r); continue; }
+            if (r.Disabled) { if (string.IsNullOrWhiteSpace(r.Command)) s.Disabled = true; else s.Responses.Add(r); continue; }
             if (!s.Commands.ContainsKey(r.Command))
             { s.Problems.Add($"{Where(r.Source)}<active-response> names command '{r.Command}', which is not defined; it will never run"); continue; }
             if (r.Timeout is < 0) { s.Problems.Add($"{Where(r.Source)}<active-response> for '{r.Command}' has a negative timeout; it will never run"); continue; }
