@@ -324,6 +324,7 @@ public static class RulesetLoader
         private void SubstituteTree(XNode2 n, Dictionary<string, string> vars)
         {
             if (n.Text.Contains('$')) SetText(n, Substitute(n.Text, vars, n));
+            if (n.RawText.Contains('$')) n.RawText = Substitute(n.RawText, vars, n);
             for (int i = 0; i < n.Attributes.Count; i++)
             {
                 var a = n.Attributes[i];
@@ -333,6 +334,9 @@ public static class RulesetLoader
         }
 
         private static void SetText(XNode2 n, string text) => n.Text = text;
+
+        // OSSEC keeps a pattern's spaces ("<regex>^\S+ [error] </regex>"); multi-line values are trimmed.
+        private static string PatternText(XNode2 e) => e.RawText.Contains('\n') || e.RawText.Length == 0 ? e.Text : e.RawText;
 
         private static string Substitute(string s, Dictionary<string, string> vars, XNode2 at)
         {
@@ -394,7 +398,7 @@ public static class RulesetLoader
             bool bad = false;
             foreach (var e in n.Children)
             {
-                var t = e.Text;
+                var t = e.Name is "regex" or "pcre2" or "prematch" or "prematch_pcre2" or "program_name" or "program_name_pcre2" ? PatternText(e) : e.Text;
                 switch (e.Name)
                 {
                     case "parent": d.Parent = (d.Parent ?? "") + t; break;
@@ -716,6 +720,7 @@ public static class RulesetLoader
                 var t = e.Text;
                 if (PatternElements.ContainsKey(e.Name) || (e.Name is "match" or "regex"))
                 {
+                    t = PatternText(e);
                     var key = e.Name;
                     var ty = e.Attr("type");
                     if (ty == "pcre2" && !key.EndsWith("pcre2")) key = key == "match" || key == "regex" ? "pcre2" : key + "_pcre2";

@@ -28,6 +28,8 @@ public sealed class XNode2
     /// <summary>Position of the first non-blank character of <see cref="Text"/> (or of the element when empty).</summary>
     public SourcePosition TextPosition { get; internal set; }
     public XNode2? Parent { get; internal set; }
+    /// <summary>The element's own text exactly as written (not trimmed): OSSEC keeps the spaces of patterns.</summary>
+    public string RawText { get; internal set; } = "";
 
     public string? Attr(string name) => Attributes.FirstOrDefault(a => a.Name == name)?.Value;
     public XAttr? AttrNode(string name) => Attributes.FirstOrDefault(a => a.Name == name);
@@ -240,6 +242,7 @@ public static class OssecXmlReader
                 Advance();
             }
             node.Text = text.ToString().Trim();
+            node.RawText = text.ToString();
             node.TextPosition = textPos ?? pos;
             return node;
         }
