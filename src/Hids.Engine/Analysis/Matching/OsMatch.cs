@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Hids.Engine.Analysis.Matching;
 
 /// <summary>
@@ -15,6 +17,10 @@ public sealed class OsMatch : IPattern
 
     private readonly string[] _needles;
     private readonly Kind[] _kinds;
+    /// <summary>All 'contains' needles, for one vectorised search (null when there are none).</summary>
+    private readonly SearchValues<string>? _contains;
+    private readonly string[] _containsNeedles;
+    private readonly bool _matchesAll;
 
     public string Pattern { get; }
 
@@ -30,6 +36,19 @@ public sealed class OsMatch : IPattern
         Pattern = pattern;
         _needles = needles;
         _kinds = kinds;
+        var contains = new List<string>();
+        for (int i = 0; i < needles.Length; i++)
+        {
+            if (kinds[i] == Kind.Contains)
+            {
+                if (needles[i].Length == 0) _matchesAll = true;
+                else contains.Add(needles[i]);
+            }
+            if (kinds[i] == Kind.Prefix && needles[i].Length == 0) _matchesAll = true;
+            if (kinds[i] == Kind.Suffix && needles[i].Length == 0) _matchesAll = true;
+        }
+        _containsNeedles = contains.Distinct().ToArray();
+        if (_containsNeedles.Length > 0) _contains = SearchValues.Create(_containsNeedles, StringComparison.OrdinalIgnoreCase);
         if (needles.Length == 1 && needles[0].Length > 0)
         {
             RequiredLiteral = needles[0];
@@ -68,17 +87,35 @@ public sealed class OsMatch : IPattern
         // OSSEC works on C strings: a NUL ends the input.
         int nul = input.IndexOf('\0');
         if (nul >= 0) input = input[..nul];
+        if (_matchesAll) return true;
         for (int i = 0; i < _needles.Length; i++)
         {
             ReadOnlySpan<char> n = _needles[i];
             bool ok = _kinds[i] switch
             {
-                Kind.Contains => n.Length == 0 || IndexOfAscii(input, n) >= 0,
+                Kind.Contains => false,
                 Kind.Prefix => input.Length >= n.Length && EqualsAscii(input[..n.Length], n),
                 Kind.Suffix => input.Length >= n.Length && EqualsAscii(input[^n.Length..], n),
                 _ => input.Length == n.Length && EqualsAscii(input, n),
             };
             if (ok) return true;
+        }
+        return _contains is not null && ContainsAny(input);
+    }
+
+    private bool ContainsAny(ReadOnlySpan<char> input)
+    {
+        int from = 0;
+        while (from < input.Length)
+        {
+            // OrdinalIgnoreCase finds a superset of ASCII-folded matches; confirm the candidate with ASCII folding.
+            int at = input[from..].IndexOfAny(_contains!);
+            if (at < 0) return false;
+            at += from;
+            var rest = input[at..];
+            foreach (var n in _containsNeedles)
+                if (rest.Length >= n.Length && EqualsAscii(rest[..n.Length], n)) return true;
+            from = at + 1;
         }
         return false;
     }

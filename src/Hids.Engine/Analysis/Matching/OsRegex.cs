@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Hids.Engine.Analysis.Matching;
 
 /// <summary>
@@ -37,6 +39,28 @@ public sealed class OsRegex : IPattern
         public required int ParenCount;
         /// <summary>Longest run of plain literal characters (lower-case); every match contains it. May be empty.</summary>
         public required string Literal;
+        /// <summary>For a '^' alternative: the literal characters it starts with (lower-case). May be empty.</summary>
+        public required string Prefix;
+        /// <summary>Vectorised search for <see cref="Literal"/> (null when no search is needed).</summary>
+        public SearchValues<string>? LiteralSearch;
+
+        /// <summary>Cheap necessary condition: false means this alternative cannot match the input.</summary>
+        public bool MayMatch(ReadOnlySpan<char> input)
+        {
+            if (Prefix.Length > 0 && (input.Length < Prefix.Length || !OsMatch.EqualsAscii(input[..Prefix.Length], Prefix)))
+                return false;
+            if (LiteralSearch is null) return true;
+            int from = 0;
+            while (from < input.Length)
+            {
+                int at = input[from..].IndexOfAny(LiteralSearch);
+                if (at < 0) return false;
+                at += from;
+                if (input.Length - at >= Literal.Length && OsMatch.EqualsAscii(input.Slice(at, Literal.Length), Literal)) return true;
+                from = at + 1;
+            }
+            return false;
+        }
     }
 
     private readonly Alternative[] _alts;
@@ -66,18 +90,7 @@ public sealed class OsRegex : IPattern
         {
             var a = alts[0];
             if (a.Literal.Length > 0) RequiredLiteral = a.Literal;
-            if (a.Begin)
-            {
-                var sb = new System.Text.StringBuilder();
-                for (int i = 0; a.Code[i] != '\0'; i++)
-                {
-                    char c = a.Code[i];
-                    if (c == Paren) continue;
-                    if (c == Esc) break;
-                    sb.Append(c);
-                }
-                if (sb.Length > 0) LiteralPrefix = sb.ToString();
-            }
+            if (a.Prefix.Length > 0) LiteralPrefix = a.Prefix;
         }
     }
 
@@ -187,11 +200,21 @@ public sealed class OsRegex : IPattern
                 if (run.Length > best.Length) best = run.ToString();
                 run.Clear();
                 i++; // skip the class code
+                if (i + 1 < n && IsQuant(code[i + 1])) i++; // and its quantifier
                 continue;
             }
             run.Append(c);
         }
-        return new Alternative { Code = code, Begin = begin, End = end, ParenIndex = pidx, ParenCount = parens, Literal = best };
+        var prefix = new System.Text.StringBuilder();
+        if (begin)
+            for (int i = 0; i < n && code[i] != Esc; i++)
+                if (code[i] != Paren) prefix.Append(code[i]);
+        string pre = prefix.ToString();
+        var alt = new Alternative { Code = code, Begin = begin, End = end, ParenIndex = pidx, ParenCount = parens, Literal = best, Prefix = pre };
+        // the prefix test already covers a literal that lies within the prefix
+        if (best.Length > 0 && !(pre.Length >= best.Length && pre.Contains(best, StringComparison.Ordinal)))
+            alt.LiteralSearch = SearchValues.Create(new[] { best }, StringComparison.OrdinalIgnoreCase);
+        return alt;
     }
 
     // ------------------------------------------------------------------ public matching
@@ -204,16 +227,28 @@ public sealed class OsRegex : IPattern
         input = CutAtNul(input);
         foreach (var a in _alts)
         {
-            if (a.Literal.Length > 0 && OsMatch.IndexOfAscii(input, a.Literal) < 0) continue;
+            if (!a.MayMatch(input)) continue;
             if (Exec(a, input, default, false) != Nil) return true;
         }
         return false;
     }
 
+    /// <summary>IsMatch without the literal pre-filter (tests check that the pre-filter never changes a result).</summary>
+    internal bool IsMatchUnfiltered(ReadOnlySpan<char> input)
+    {
+        input = CutAtNul(input);
+        foreach (var a in _alts)
+            if (Exec(a, input, default, false) != Nil) return true;
+        return false;
+    }
+
     /// <summary>
     /// Matches with capture bookkeeping (as OSSEC's decoder &lt;regex&gt;): <paramref name="captures"/> is cleared and
-    /// receives the groups of the alternative that matched. <paramref name="endIndex"/> is the index just after the
-    /// last character OSSEC reports as matched (OSSEC's "end of match" is <c>input[(endIndex-1)..]</c>).
+    /// receives the groups of the alternative that matched (empty groups at the end are not reported, as in OSSEC
+    /// 3.2.0's results). <paramref name="endIndex"/> is the index just after the last character OSSEC reports as
+    /// matched: OSSEC returns a pointer to that character (<c>input[(endIndex-1)..]</c>; when a leading '*' item
+    /// matched nothing OSSEC points before the input and <paramref name="endIndex"/> is 0). OSSEC's decoders continue
+    /// an offset="after_prematch"/"after_parent"/"after_regex" match at the character after it: <c>input[endIndex..]</c>.
     /// </summary>
     public bool TryMatch(string input, List<string> captures, out int endIndex)
     {
@@ -225,7 +260,7 @@ public sealed class OsRegex : IPattern
         Span<int> marks = stackalloc int[_maxParens + 1];
         foreach (var a in _alts)
         {
-            if (a.Literal.Length > 0 && OsMatch.IndexOfAscii(s, a.Literal) < 0) continue;
+            if (!a.MayMatch(s)) continue;
             Span<int> m = marks[..(a.ParenCount + 1)];
             m.Fill(Nil);
             int r = Exec(a, s, m, _hasGroups);
@@ -247,6 +282,8 @@ public sealed class OsRegex : IPattern
                     len = Math.Min(len, s.Length - from);
                     captures.Add(s.Slice(from, len).ToString());
                 }
+                // Empty groups at the end are not reported (as the OSSEC 3.2.0 oracle shows).
+                while (captures.Count > 0 && captures[^1].Length == 0) captures.RemoveAt(captures.Count - 1);
             }
             endIndex = r + 1;
             return true;
