@@ -28,6 +28,8 @@ internal sealed class Scanner
     public int BatchSize { get; init; } = 2000;
     /// <summary>Whether the scan gets a row in the scans table (full and cmdlet scans; not realtime re-checks).</summary>
     public bool RecordScan { get; init; } = true;
+    /// <summary>Update-HidsBaseline: record every difference as "Accepted", with no event.</summary>
+    public bool Accept { get; init; }
 
     private Dictionary<string, BaselineEntry> _baseline = new();
     private HashSet<string> _firstBaselineRoots = new();
@@ -415,6 +417,15 @@ internal sealed class Scanner
             }
             var first = r.Root is not null && _firstBaselineRoots.Contains(r.Root.Path);
             var now = DateTimeOffset.UtcNow;
+            if (Accept && r.Kind is ResultKind.Added or ResultKind.Modified or ResultKind.Deleted)
+            {
+                ops.Add(r.Kind == ResultKind.Deleted ? new DeleteOp(r.Path) : new UpsertOp(r.Entry!));
+                ops.Add(new HistoryOp(Record(now, r, "Accepted", $"Baseline accepted ({r.Kind}) for: '{r.Path}'"), null));
+                if (r.Kind == ResultKind.Added) summary.Added++; else if (r.Kind == ResultKind.Modified) summary.Changed++; else summary.Deleted++;
+                Change(r.Path, r.Kind.ToString(), r.Attrs, false);
+                if (ops.Count >= BatchSize) Flush();
+                continue;
+            }
             switch (r.Kind)
             {
                 case ResultKind.Added:
