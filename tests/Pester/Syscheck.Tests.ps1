@@ -148,8 +148,13 @@ Describe 'Syscheck: crash safety' {
             $before = [int](sqlite3 $db 'SELECT count(*) FROM scans;')
             while ((Get-Date) -lt $deadline -and [int](sqlite3 $db 'SELECT count(*) FROM scans;') -le $before) { Start-Sleep -Milliseconds 50 }
             Start-Sleep -Milliseconds 300
+            # `dotnet pwsh` is a shim that runs pwsh as its child: SIGKILL the process doing the scan, then the shim.
+            $kids = @(Get-Content "/proc/$($p.Id)/task/$($p.Id)/children" -ErrorAction SilentlyContinue) -split ' ' | Where-Object { $_ }
+            $kids | Should -Not -BeNullOrEmpty
+            foreach ($k in $kids) { kill -9 $k }
             kill -9 $p.Id
             $p.WaitForExit()
+            foreach ($k in $kids) { while (Test-Path "/proc/$k") { Start-Sleep -Milliseconds 20 } }
             (sqlite3 $db 'PRAGMA integrity_check;') | Should -Be 'ok'
             $s = Invoke-HidsScan -Instance $t.Instance
             $s.Completed | Should -BeTrue
@@ -160,6 +165,12 @@ Describe 'Syscheck: crash safety' {
             (sqlite3 $db 'SELECT count(*) FROM outbox;') | Should -Be '2'
             (sqlite3 $db 'SELECT count(*) FROM files;') | Should -Be '2001'
         }
-        finally { Remove-Item $t.Root -Recurse -Force -ErrorAction SilentlyContinue }
+        finally {
+            if ($p -and -not $p.HasExited) {
+                foreach ($k in @(Get-Content "/proc/$($p.Id)/task/$($p.Id)/children" -ErrorAction SilentlyContinue) -split ' ' | Where-Object { $_ }) { kill -9 $k }
+                kill -9 $p.Id
+            }
+            Remove-Item $t.Root -Recurse -Force -ErrorAction SilentlyContinue
+        }
     }
 }
