@@ -44,7 +44,7 @@ Describe 'Monitor: lifecycle' {
             $daemonPid = $st.Pid
             [int](Get-Content (Join-Path $r 'var/run/hidsd.pid')) | Should -Be $daemonPid
             # its own session: it outlives this pwsh and Ctrl+C here does not reach it
-            $sid = (Get-Content "/proc/$daemonPid/stat").Split(')')[1].Trim().Split(' ')[4]
+            $sid = (Get-Content "/proc/$daemonPid/stat").Split(')')[1].Trim().Split(' ')[3]
             $sid | Should -Be "$daemonPid"
 
             Start-HidsMonitor -Instance $r -ErrorVariable e -ErrorAction SilentlyContinue | Should -BeNullOrEmpty

@@ -91,12 +91,6 @@ public sealed class MonitorHost : IDisposable
         _startedAt = DateTimeOffset.Now;
         _log.Info(Component, $"Starting Hids {Version} for instance {_paths.Root} (pid {Environment.ProcessId}).");
 
-        _analysisThread = new Thread(AnalysisLoop) { IsBackground = true, Name = "hids-analysisd" };
-        _analysisThread.Start();
-
-        // The monitor's own start event (rule 502) is the first thing analysed.
-        Emit(new LogEvent { Location = StartLocation, FullLog = StartMessage, LogFormat = "syslog", ReceivedAt = DateTimeOffset.Now });
-
         var ctx = new MonitorContext(_paths, config, Emit, _log);
         foreach (var (name, create) in _parts.Components)
         {
@@ -109,6 +103,11 @@ public sealed class MonitorHost : IDisposable
             }
             catch (Exception ex) { _log.Error(Component, $"{name} could not be created: {ex.Message}"); }
         }
+
+        // Sinks exist before anything is analysed; the monitor's own start event (rule 502) is analysed first.
+        _analysisThread = new Thread(AnalysisLoop) { IsBackground = true, Name = "hids-analysisd" };
+        _analysisThread.Start();
+        Emit(new LogEvent { Location = StartLocation, FullLog = StartMessage, LogFormat = "syslog", ReceivedAt = DateTimeOffset.Now });
 
         _collector = new LogCollector(new LogCollectorOptions
         {
