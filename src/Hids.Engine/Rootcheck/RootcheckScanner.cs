@@ -356,7 +356,7 @@ public sealed class RootcheckScanner
                 Evidence = $"mode {s.Octal} ({bits}), owner uid {s.Uid}, gid {s.Gid}; not in the package database nor in the expected set-uid list",
                 Recommendation = $"Find out who installed '{rooted}' and why it runs with raised privileges; if nothing needs it, " +
                     $"remove the bit (chmod u-s,g-s '{rooted}') or the file. A set-uid root shell is a classic backdoor.",
-                Message = $"File '{rooted}' is owned by {(s.Uid == 0 ? "root" : "uid " + s.Uid.ToString(CultureInfo.InvariantCulture))} and has {bits} permissions, but no package installed it.",
+                Message = $"File '{rooted}' is: - owned by {(s.Uid == 0 ? "root" : "uid " + s.Uid.ToString(CultureInfo.InvariantCulture))}, - has {bits} permissions, - not installed by any package.",
             });
         }
         bool noUser = _uids is { Count: > 0 } && !_uids.Contains(s.Uid);
@@ -369,9 +369,7 @@ public sealed class RootcheckScanner
                 Evidence = noUser ? $"uid {s.Uid} has no entry in /etc/passwd" : $"gid {s.Gid} has no entry in /etc/group",
                 Recommendation = $"'{rooted}' belongs to an account that does not exist (left over by a removed user or copied in " +
                     "from elsewhere). Give it a real owner (chown) or remove it.",
-                Message = noUser
-                    ? $"File '{rooted}' is owned by uid {s.Uid}, which is no user in /etc/passwd."
-                    : $"File '{rooted}' is owned by gid {s.Gid}, which is no group in /etc/group.",
+                Message = $"File '{rooted}' has no owner (uid {s.Uid}, gid {s.Gid}).",
             });
         }
     }
