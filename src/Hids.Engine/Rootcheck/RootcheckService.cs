@@ -48,6 +48,9 @@ public sealed class RootcheckService : IDisposable
     /// <summary>Whether a scan is running now.</summary>
     public bool IsRunning { get; private set; }
 
+    /// <summary>Whether the process runs as root (some checks see less otherwise).</summary>
+    public static bool RunsAsRoot => RootcheckNative.GetEuid() == 0;
+
     /// <summary>The root folder the checks look at: options' BasePath, else "/".</summary>
     public string RootPath => string.IsNullOrEmpty(_options.BasePath) ? "/" : Path.GetFullPath(_options.BasePath);
 
