@@ -1,6 +1,7 @@
 using Hids.Engine.Analysis;
 using Hids.Engine.Configuration;
 using Hids.Engine.Core;
+using Hids.Engine.Monitor;
 
 namespace Hids.Engine.Rootcheck;
 
@@ -177,6 +178,8 @@ public sealed class RootcheckService : IDisposable
         Diagnostics = diagnostics;
         foreach (var d in diagnostics) _log.Warn(Component, d.ToString());
         EmitText("Ending rootcheck scan.");
+        LastScan = DateTimeOffset.Now;
+        LastFindingCount = findings.Count;
         _log.Info(Component, $"Ending rootcheck scan: {findings.Count} finding(s) in {(DateTimeOffset.Now - started).TotalSeconds:0.0} s.");
         return findings;
     }
@@ -258,6 +261,24 @@ public sealed class RootcheckService : IDisposable
         return null;
     }
 
+    /// <summary>When the last scan ended, and how many findings it had (null before the first scan).</summary>
+    public DateTimeOffset? LastScan { get; private set; }
+    public int? LastFindingCount { get; private set; }
+
+    /// <summary>Health for Get-HidsStatus.</summary>
+    public RootcheckStatus Status => new()
+    {
+        Enabled = !_options.Disabled, Running = IsRunning, LastScan = LastScan, LastFindingCount = LastFindingCount,
+        FrequencySeconds = _options.Frequency, Root = RootPath,
+    };
+
+    /// <summary>The monitor's factory for this part: <c>parts.Components.Add(("rootcheck", RootcheckService.CreatePart))</c>.</summary>
+    public static MonitorPart? CreatePart(MonitorContext ctx)
+    {
+        var svc = new RootcheckService(ctx.Paths, ctx.Configuration.Rootcheck, ctx.Emit, ctx.Log);
+        return new MonitorPart("rootcheck") { Start = svc.Start, Status = () => svc.Status, Owner = svc, IsSource = true };
+    }
+
     public void Dispose()
     {
         if (_disposed) return;
@@ -267,4 +288,15 @@ public sealed class RootcheckService : IDisposable
         lock (_runLock) { } // wait for a running scan to notice the cancellation
         _cts?.Dispose();
     }
+}
+
+/// <summary>Rootcheck's health, as the monitor's status file shows it.</summary>
+public sealed class RootcheckStatus
+{
+    public bool Enabled { get; init; }
+    public bool Running { get; init; }
+    public DateTimeOffset? LastScan { get; init; }
+    public int? LastFindingCount { get; init; }
+    public int FrequencySeconds { get; init; }
+    public string Root { get; init; } = "/";
 }

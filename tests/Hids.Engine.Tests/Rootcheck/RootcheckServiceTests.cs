@@ -146,3 +146,30 @@ public sealed class RootcheckServiceTests
         Assert.True(serious.Count == 0, string.Join("\n", serious.Select(f => f.Message)));
     }
 }
+
+public sealed class RootcheckMonitorPartTests
+{
+    [Fact]
+    public void Monitor_part_starts_the_service_and_reports_its_status()
+    {
+        using var inst = TestPaths.NewTempDir("hids-inst");
+        using var root = new RootcheckTestRoot();
+        root.File_("dev/.lib/x");
+        var cfg = new HidsConfiguration();
+        cfg.Rootcheck.BasePath = root.Path;
+        cfg.Rootcheck.CheckSys = false;
+        var events = new ConcurrentQueue<LogEvent>();
+        using var part = RootcheckService.CreatePart(new Hids.Engine.Monitor.MonitorContext(new InstancePaths(inst.Path), cfg, events.Enqueue, new ListLog()))!;
+        Assert.True(part.IsSource);
+        var before = Assert.IsType<RootcheckStatus>(part.Status!());
+        Assert.Null(before.LastScan);
+        Assert.True(before.Enabled);
+        // the part's own service runs its first scan after the initial delay (a minute); run one through the owner now
+        var svc = Assert.IsType<RootcheckService>(part.Owner);
+        svc.Run();
+        var after = Assert.IsType<RootcheckStatus>(part.Status!());
+        Assert.NotNull(after.LastScan);
+        Assert.True(after.LastFindingCount >= 1);
+        Assert.Contains(events, e => e.FullLog == "File '/dev/.lib/x' present on /dev. Possible hidden file.");
+    }
+}
