@@ -317,10 +317,37 @@ public sealed class RootcheckScanner
         return found;
     }
 
+    private HashSet<string>? _skipMounts;
+
+    /// <summary>Mount points not to walk: network file systems (with skip_nfs) and virtual ones, from /proc/self/mounts
+    /// (live root only).</summary>
+    private HashSet<string> SkipMounts()
+    {
+        if (_skipMounts is not null) return _skipMounts;
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        if (IsLiveRoot)
+        {
+            string[] network = { "nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ceph", "glusterfs" };
+            string[] virt = { "proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "securityfs", "debugfs", "tracefs", "configfs", "fusectl", "binfmt_misc", "autofs", "mqueue", "hugetlbfs", "pstore", "bpf", "efivarfs" };
+            try
+            {
+                foreach (var line in File.ReadLines("/proc/self/mounts"))
+                {
+                    var p = line.Split(' ');
+                    if (p.Length < 3) continue;
+                    string mount = p[1].Replace("\\040", " ", StringComparison.Ordinal);
+                    if ((_options.SkipNfs && network.Contains(p[2])) || virt.Contains(p[2])) set.Add(mount);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return _skipMounts = set;
+    }
+
     private void WalkSys(string dir, int depth, List<RootcheckFinding> found, HashSet<string> walked, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        if (depth > 32) return;
+        if (depth > 32 || SkipMounts().Contains(dir)) return;
         foreach (var (_, rooted) in List(dir))
         {
             if (IsIgnored(rooted)) continue;
