@@ -89,7 +89,11 @@ public sealed class ConfigurationEditor
     /// (split out of a comma list when it shares the element with other paths).</summary>
     public void AddDirectories(IReadOnlyList<string> paths, DirectoryOptions options)
     {
-        foreach (var p in paths) CheckValue(p, "path");
+        foreach (var p in paths)
+        {
+            CheckValue(p, "path");
+            if (p.Contains(',')) throw new ConfigurationEditException($"The path '{p}' contains a comma, which ossec.conf uses to separate directories.", "InvalidValue");
+        }
         if (options.Restrict is not null) CheckAttr(options.Restrict, "restrict");
         var fresh = new List<string>();
         foreach (var path in paths)

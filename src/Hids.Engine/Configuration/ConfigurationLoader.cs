@@ -212,7 +212,10 @@ public static class ConfigurationLoader
             }
             if (x < min || x > max)
             {
-                Err(ConfigCodes.OutOfRange, pos, $"{what} is {v}, outside {min}–{max}.", $"Use a value from {min} to {max}{(unit is null ? "" : " " + unit)}.");
+                if (max == int.MaxValue)
+                    Err(ConfigCodes.OutOfRange, pos, $"{what} is {v}; it must be at least {min}.", $"Use a whole number of at least {min}{(unit is null ? "" : " " + unit)}.");
+                else
+                    Err(ConfigCodes.OutOfRange, pos, $"{what} is {v}, outside {min}–{max}.", $"Use a value from {min} to {max}{(unit is null ? "" : " " + unit)}.");
                 return null;
             }
             return (int)x;
