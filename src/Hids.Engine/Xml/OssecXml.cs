@@ -37,6 +37,8 @@ public sealed class XNode2
     /// <summary>Offset of the end tag's '&lt;/' (equals <see cref="EndOffset"/> when self-closing).</summary>
     public int ContentEnd { get; internal set; }
     public bool SelfClosing { get; internal set; }
+    /// <summary>The element's own text exactly as written (not trimmed): OSSEC keeps the spaces of patterns.</summary>
+    public string RawText { get; internal set; } = "";
 
     public string? Attr(string name) => Attributes.FirstOrDefault(a => a.Name == name)?.Value;
     public XAttr? AttrNode(string name) => Attributes.FirstOrDefault(a => a.Name == name);
@@ -64,6 +66,14 @@ public static class OssecXmlReader
         return p.ParseDocument();
     }
 
+    /// <summary>Like <see cref="Read(string, string)"/>; with <paramref name="skipStrayText"/> text between top-level
+    /// elements is ignored, as OSSEC's own reader does (its decoder.xml has log samples left outside comments).</summary>
+    public static IReadOnlyList<XNode2> Read(string text, string file, bool skipStrayText)
+    {
+        var p = new Parser(text, file) { SkipStrayText = skipStrayText };
+        return p.ParseDocument();
+    }
+
     private sealed class Parser
     {
         private readonly string _s;
@@ -73,6 +83,7 @@ public static class OssecXmlReader
         private int _lineStart;
 
         public Parser(string s, string file) { _s = s; _file = file; }
+        public bool SkipStrayText { get; init; }
 
         private SourcePosition Pos(int index)
         {
@@ -122,6 +133,7 @@ public static class OssecXmlReader
                 if (StartsWith("<!--")) { SkipComment(); continue; }
                 if (StartsWith("<?")) { var start = Here(); int e = _s.IndexOf("?>", _i + 2, StringComparison.Ordinal); if (e < 0) throw new OssecXmlException("Unterminated processing instruction.", start); Advance(e + 2 - _i); continue; }
                 if (StartsWith("<!")) { var start = Here(); int e = _s.IndexOf('>', _i + 2); if (e < 0) throw new OssecXmlException("Unterminated declaration.", start); Advance(e + 1 - _i); continue; }
+                if (allowText && c != '<' && SkipStrayText) { Advance(); continue; }
                 if (allowText && c != '<')
                 {
                     throw Error($"Text outside of any element: '{Snippet()}'.", "Everything in the file must be inside an element; remove the stray text.");
@@ -244,6 +256,7 @@ public static class OssecXmlReader
                 Advance();
             }
             node.Text = text.ToString().Trim();
+            node.RawText = text.ToString();
             node.TextPosition = textPos ?? pos;
             return node;
         }
