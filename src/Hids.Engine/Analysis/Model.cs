@@ -23,8 +23,9 @@ internal sealed class Pat
     private Pat(string source, PatternKind kind, OsMatch? m, OsRegex? r, Pcre2Regex? p)
     { Source = source; Kind = kind; _m = m; _r = r; _p = p; MatchesAll = kind == PatternKind.OsMatch && source.Length == 0; }
 
-    /// <summary>Compiles; throws <see cref="PatternException"/> when the pattern is invalid.</summary>
-    public static Pat Compile(string source, PatternKind kind, bool caseless = false) => kind switch
+    /// <summary>Compiles; throws <see cref="PatternException"/> when the pattern is invalid. PCRE2 patterns are caseless,
+    /// as OSSEC compiles them (its rules write "invalid user" for "Invalid user").</summary>
+    public static Pat Compile(string source, PatternKind kind, bool caseless = true) => kind switch
     {
         PatternKind.OsMatch => new Pat(source, kind, OsMatch.Compile(source), null, null),
         PatternKind.OsRegex => new Pat(source, kind, null, OsRegex.Compile(source), null),
@@ -54,6 +55,8 @@ internal sealed class Pat
         if (_p != null)
         {
             if (!_p.TryMatch(s, captures, out int end)) { after = -1; return false; }
+            // Groups of alternatives that did not take part are left out, as OSSEC's PCRE2 decoder collects them.
+            if (_p.CaptureCount > 1 && s.Length > 0 && _p.Pattern.Contains('|')) captures.RemoveAll(c => c.Length == 0);
             after = Math.Clamp(end, 0, s.Length);
             return true;
         }
@@ -275,6 +278,8 @@ public sealed class Ruleset
     internal readonly List<RuleDefinition> AllRules = new();
     internal readonly Dictionary<int, RuleDefinition> RulesById = new();
 
+    /// <summary>True when the ruleset uses the PCRE2 elements of OSSEC &gt;= 3.4 (some built-in behaviour follows that version).</summary>
+    public bool UsesPcre2 { get; internal set; }
     public IReadOnlyList<DecoderDefinition> Decoders => AllDecoders;
     public IReadOnlyList<RuleDefinition> Rules => AllRules;
     public IReadOnlyList<string> DecoderFiles { get; internal set; } = Array.Empty<string>();

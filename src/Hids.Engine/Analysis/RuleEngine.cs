@@ -421,7 +421,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         return rule;
     }
 
-    private static bool CompiledRule(string name, Ctx c)
+    private bool CompiledRule(string name, Ctx c)
     {
         var ev = c.Ev;
         switch (name)
@@ -448,6 +448,8 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
                 }
             case "is_simple_http_request":
                 if (ev.Url == null) return false;
+                // OSSEC >= 3.4 (the PCRE2 rulesets) only counts GET requests as simple; 3.2 looks at the URL alone.
+                if (_set.UsesPcre2 && ev.Action != null && !string.Equals(ev.Action, "GET", StringComparison.OrdinalIgnoreCase)) return false;
                 return ev.Url == "/" || !ev.Url.Contains('?');
             case "is_valid_crawler":
                 {

@@ -533,6 +533,7 @@ public static class RulesetLoader
         private Pat? CompileD(string? src, PatternKind kind, XNode2 at, string name)
         {
             if (src == null) return null;
+            if (kind == PatternKind.Pcre2) Set.UsesPcre2 = true;
             try { return Pat.Compile(src, kind); }
             catch (PatternException ex)
             {
@@ -838,6 +839,7 @@ public static class RulesetLoader
                 bool neg = key.StartsWith('!');
                 var k = neg ? key[1..] : key;
                 var (field, kind) = PatternElements[k];
+                if (kind == PatternKind.Pcre2) Set.UsesPcre2 = true;
                 try { r.Conditions.Add(new RuleCondition(field, Pat.Compile(text.ToString(), kind), neg)); }
                 catch (PatternException ex)
                 {
