@@ -152,6 +152,37 @@ public static class RulesetLoader
         return LoadFiles(decoders, rules, diags);
     }
 
+    /// <summary>Loads an instance's rules reading the &lt;rules&gt; section of its etc/ossec.conf directly.</summary>
+    public static RulesetLoadResult LoadInstance(InstancePaths paths)
+    {
+        var opts = new RulesOptions();
+        var diags = new List<HidsDiagnostic>();
+        if (File.Exists(paths.OssecConf))
+        {
+            try
+            {
+                foreach (var root in OssecXmlReader.Read(File.ReadAllText(paths.OssecConf), paths.OssecConf, skipStrayText: true))
+                    foreach (var r in root.Name == "rules" ? new[] { root } : root.Elements("rules"))
+                        foreach (var c in r.Children)
+                            switch (c.Name)
+                            {
+                                case "include": opts.Include.Add(c.Text); break;
+                                case "rule_dir": opts.RuleDir.Add(c.Text); break;
+                                case "decoder": opts.Decoder.Add(c.Text); break;
+                                case "decoder_dir": opts.DecoderDir.Add(c.Text); break;
+                                case "exclude": opts.Exclude.Add(c.Text); break;
+                                case "list": opts.List.Add(c.Text); break;
+                            }
+            }
+            catch (OssecXmlException ex)
+            {
+                diags.Add(Diag(DiagnosticSeverity.Error, XmlError, ex.Position.File, ex.Position.Line, ex.Position.Column, ex.Message, ex.Hint));
+            }
+        }
+        var result = LoadInstance(paths, new HidsConfiguration { Rules = opts });
+        return diags.Count == 0 ? result : new RulesetLoadResult(result.Ruleset, diags.Concat(result.Diagnostics).ToList());
+    }
+
     /// <summary>How an instance's &lt;rules&gt; options map onto files (kept in one place so the configuration's
     /// own resolution can replace it).</summary>
     internal static (List<string> Decoders, List<string> Rules, List<string> Missing) ResolveInstanceFiles(InstancePaths paths, RulesOptions? options)
