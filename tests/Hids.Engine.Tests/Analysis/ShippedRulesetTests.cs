@@ -197,6 +197,50 @@ public sealed class ShippedRulesetTests
         }
     }
 
+    [Fact]
+    public void An_installed_instance_loads_the_shipped_rules_and_the_guides_554_override()
+    {
+        using var dir = TestPaths.NewTempDir("hids-ruleset");
+        var root = dir.Combine("inst");
+        Hids.Engine.Configuration.Installer.Install(new Hids.Engine.Configuration.InstallOptions { Path = root, ShippedRulesPath = Rules, NetstatAvailable = false });
+        var paths = new Hids.Engine.Core.InstancePaths(root);
+
+        // The user's guide, verbatim: 554 raised to level 7 in local_rules.xml.
+        File.WriteAllText(paths.LocalRules, """
+            <group name="local,syslog,">
+            <rule id="554" level="7" overwrite="yes">
+              <category>ossec</category>
+              <decoded_as>syscheck_new_entry</decoded_as>
+              <description>File added to the system.</description>
+              <group>syscheck,</group>
+            </rule>
+            </group> <!-- SYSLOG,LOCAL -->
+            """);
+        var loaded = RulesetLoader.LoadInstance(paths);
+        Assert.False(loaded.HasErrors, string.Join("\n", loaded.Diagnostics.Select(d => d.ToString())));
+
+        using var engine = new RuleEngine(loaded.Ruleset, new RuleEngineOptions { Hostname = "deft" });
+        var added = engine.Evaluate(new LogEvent { FullLog = "New file '/var/www/new.php' added to the file system.", Location = "syscheck", DecoderName = "syscheck_new_entry", ReceivedAt = DateTimeOffset.Now });
+        Assert.Equal(554, added.Rule?.Id);
+        Assert.Equal(7, added.Rule?.Level);
+        Assert.NotNull(added.Alert);
+
+        var started = engine.Evaluate(new LogEvent { FullLog = "ossec: Ossec started.", Location = "ossec-monitord", ReceivedAt = DateTimeOffset.Now });
+        Assert.Equal(502, started.Rule?.Id);
+        Assert.Equal(3, started.Rule?.Level);
+
+        // The default configuration watches listening ports with ss under the netstat alias: 533 fires on a change.
+        var first = engine.Evaluate(new LogEvent { FullLog = "ossec: output: 'netstat -tan |grep LISTEN |grep -v 127.0.0.1 | sort':\nLISTEN 0 128 0.0.0.0:22 0.0.0.0:*", Location = "netstat -tan |grep LISTEN |grep -v 127.0.0.1 | sort", ReceivedAt = DateTimeOffset.Now });
+        Assert.NotEqual(533, first.Rule?.Id);
+        var changed = engine.Evaluate(new LogEvent { FullLog = "ossec: output: 'netstat -tan |grep LISTEN |grep -v 127.0.0.1 | sort':\nLISTEN 0 128 0.0.0.0:22 0.0.0.0:*\nLISTEN 0 511 0.0.0.0:80 0.0.0.0:*", Location = "netstat -tan |grep LISTEN |grep -v 127.0.0.1 | sort", ReceivedAt = DateTimeOffset.Now });
+        Assert.Equal(533, changed.Rule?.Id);
+        Assert.Equal(7, changed.Rule?.Level);
+
+        var dpkg = engine.Evaluate(new LogEvent { FullLog = "2015-01-30 09:19:14 status installed nginx-common:all 1.2.1-2.2+wheezy3", Location = "/var/log/dpkg.log", ReceivedAt = DateTimeOffset.Now });
+        Assert.Equal(2902, dpkg.Rule?.Id);
+        Assert.Equal("New dpkg (Debian Package) installed.", dpkg.Rule?.Description);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static string? Compare(RuleTestCase c, string? rule, string? level, string? decoder)
