@@ -137,11 +137,30 @@ public sealed class ShippedRulesetTests
                 Assert.Equal(5716, res.Rule?.Id);
                 Assert.Equal(5, res.Rule?.Level);
                 Assert.Contains("authentication_failed", res.Rule!.Groups);
+                Assert.Equal("root", res.Event.User);
+                Assert.Equal("40000", res.Event.SrcPort);
             }
             if (res.Rule != null && res.Rule.Level > maxLevel) { maxLevel = res.Rule.Level; srcip = res.Event.SrcIp; }
         }
         Assert.True(maxLevel >= 10, $"no brute-force alert, highest level {maxLevel}");
         Assert.Equal("203.0.113.9", srcip);
+    }
+
+    [Theory]
+    [InlineData("Failed password for invalid user x from 192.0.2.200 port 22 ssh2 from 203.0.113.7 port 41000 ssh2", "203.0.113.7", "41000", true)]
+    [InlineData("Failed password for root from 203.0.113.8 port 41001 ssh2", "203.0.113.8", "41001", true)]
+    [InlineData("Failed publickey for alice from 203.0.113.9 port 41002 ssh2: ED25519 SHA256:abc", "203.0.113.9", "41002", true)]
+    [InlineData("Invalid user a from 192.0.2.200 port 1 from 203.0.113.10 port 41003", "203.0.113.10", "41003", true)]
+    [InlineData("error: maximum authentication attempts exceeded for invalid user z from 192.0.2.200 port 1 ssh2 from 203.0.113.11 port 41004 ssh2 [preauth]", "203.0.113.11", "41004", true)]
+    [InlineData("Connection closed by invalid user q 192.0.2.200 port 1 203.0.113.12 port 41005 [preauth]", "203.0.113.12", "41005", false)]
+    public void Sshd_source_address_comes_from_the_end_of_the_line_not_from_the_user_name(string message, string srcip, string srcport, bool hasUser)
+    {
+        using var engine = new RuleEngine(Loaded.Value.Ruleset, new RuleEngineOptions { Hostname = "test" });
+        var res = engine.Evaluate(new LogEvent { FullLog = "Dec  4 20:00:01 deft sshd[77]: " + message, Location = "/var/log/auth.log", ReceivedAt = DateTimeOffset.Now });
+        Assert.Equal("sshd", res.Event.DecoderName);
+        Assert.Equal(srcip, res.Event.SrcIp);
+        Assert.Equal(srcport, res.Event.SrcPort);
+        if (hasUser) Assert.False(string.IsNullOrEmpty(res.Event.User), "user not decoded");
     }
 
     [Fact]
