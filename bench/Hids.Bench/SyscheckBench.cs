@@ -44,7 +44,9 @@ public sealed class SyscheckBench : IBench
         long target = (long)(gib * 1024 * 1024 * 1024);
         // Realistic mix: most files 1–20 KiB, ~2% 0.1–2 MiB, a few 60–200 MiB (only when the budget allows).
         int large = target > 1L << 30 ? 4 : 0;
-        int medium = (int)(files * 0.02);
+        // Medium files fill what the small and large ones leave of the budget (about 2% of the files for 50k / 2 GiB).
+        long expectedSmall = (long)(files * 10.5 * 1024), expectedLarge = large * (130L << 20);
+        int medium = (int)Math.Clamp((target - expectedSmall - expectedLarge) / (1.05 * (1 << 20)), 0, files * 0.05);
         var dirs = new List<string> { tree };
         for (int i = 0; i < Math.Max(10, files / 25); i++)
         {
@@ -184,6 +186,17 @@ public sealed class SyscheckBench : IBench
             lastCpu = Cpu() - c0;
             return sw.Elapsed.TotalSeconds;
         }
+        // Warm-up on a tiny tree so that JIT compilation is not billed to the first measurement.
+        var warm = Path.Combine(dir, "warm"); Directory.CreateDirectory(warm);
+        for (int i = 0; i < 200; i++) File.WriteAllText(Path.Combine(warm, $"w{i}"), new string('w', i * 10));
+        foreach (var set in new[] { new DirectoryOptions { Path = warm, CheckSha256Sum = true, CheckPerm = true }, new DirectoryOptions { Path = warm, CheckAll = true } })
+        {
+            var wi = new InstancePaths(Path.Combine(dir, "warm-inst-" + Guid.NewGuid().ToString("n")[..6]));
+            using var ws = new SyscheckService(wi, new SyscheckOptions { ScanOnStart = false, Directories = { set } }, _ => { }, NullLog.Instance) { Workers = 2 };
+            ws.ScanAsync(null, null, CancellationToken.None).GetAwaiter().GetResult();
+            ws.ScanAsync(null, null, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        GC.Collect();
         ResetPeakRss();
         var aideSet = new DirectoryOptions { Path = tree, CheckSha256Sum = true, CheckPerm = true, CheckInode = true, CheckOwner = true, CheckGroup = true, CheckSize = true, CheckMtime = true };
         double hAide = Baseline(aideSet, out var s1); double hAideCpu = lastCpu;
