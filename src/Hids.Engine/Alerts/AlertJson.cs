@@ -30,6 +30,14 @@ public static class AlertJson
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>The compact form (null values left out) kept in the alert store.</summary>
+    public static string SerializeCompact(Alert a)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions)) Write(w, a, true);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     public static byte[] SerializeToUtf8(Alert a)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
@@ -37,7 +45,10 @@ public static class AlertJson
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static void Write(Utf8JsonWriter w, Alert a)
+    public static void Write(Utf8JsonWriter w, Alert a) => Write(w, a, false);
+
+    /// <summary>compact: leave out null values (the store's row bodies; readers treat a missing key as null).</summary>
+    public static void Write(Utf8JsonWriter w, Alert a, bool c)
     {
         w.WriteStartObject();
         w.WriteString("timestamp", a.Time.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture));
@@ -55,65 +66,65 @@ public static class AlertJson
         w.WriteBoolean("alert_by_email", a.AlertByEmail);
         w.WriteBoolean("no_email_alert", a.NoEmail);
         w.WriteBoolean("no_log", a.NoLog);
-        Str(w, "info", a.RuleInfo);
+        Str(w, c, "info", a.RuleInfo);
         w.WriteEndObject();
         w.WriteStartObject("agent");
         w.WriteString("name", a.Host);
         w.WriteEndObject();
         w.WriteString("location", a.Location);
-        Str(w, "decoder", a.Decoder);
-        Str(w, "program_name", a.ProgramName);
-        Str(w, "srcip", a.SrcIp);
-        Str(w, "dstip", a.DstIp);
-        Str(w, "srcport", a.SrcPort);
-        Str(w, "dstport", a.DstPort);
-        Str(w, "protocol", a.Protocol);
-        Str(w, "action", a.Action);
-        Str(w, "user", a.User);
-        Str(w, "dstuser", a.DstUser);
-        Str(w, "url", a.Url);
-        Str(w, "event_id", a.EventId);
-        Str(w, "status", a.Status);
-        Str(w, "data", a.Data);
-        Str(w, "extra_data", a.ExtraData);
-        Str(w, "system_name", a.SystemName);
+        Str(w, c, "decoder", a.Decoder);
+        Str(w, c, "program_name", a.ProgramName);
+        Str(w, c, "srcip", a.SrcIp);
+        Str(w, c, "dstip", a.DstIp);
+        Str(w, c, "srcport", a.SrcPort);
+        Str(w, c, "dstport", a.DstPort);
+        Str(w, c, "protocol", a.Protocol);
+        Str(w, c, "action", a.Action);
+        Str(w, c, "user", a.User);
+        Str(w, c, "dstuser", a.DstUser);
+        Str(w, c, "url", a.Url);
+        Str(w, c, "event_id", a.EventId);
+        Str(w, c, "status", a.Status);
+        Str(w, c, "data", a.Data);
+        Str(w, c, "extra_data", a.ExtraData);
+        Str(w, c, "system_name", a.SystemName);
         w.WriteString("full_log", a.FullLog);
-        Str(w, "previous_output", a.PreviousOutput);
+        Str(w, c, "previous_output", a.PreviousOutput);
         w.WriteStartArray("previous_events");
         foreach (var e in a.PreviousEvents) w.WriteStringValue(e);
         w.WriteEndArray();
-        if (a.Syscheck is null) w.WriteNull("syscheck");
+        if (a.Syscheck is null) { if (!c) w.WriteNull("syscheck"); }
         else
         {
             var s = a.Syscheck;
             w.WriteStartObject("syscheck");
             w.WriteString("path", s.Path);
             w.WriteString("event", s.Event);
-            Num(w, "size_before", s.SizeBefore); Num(w, "size_after", s.SizeAfter);
-            Str(w, "perm_before", s.PermBefore); Str(w, "perm_after", s.PermAfter);
-            Str(w, "uid_before", s.UidBefore); Str(w, "uid_after", s.UidAfter);
-            Str(w, "gid_before", s.GidBefore); Str(w, "gid_after", s.GidAfter);
-            Str(w, "owner_before", s.OwnerBefore); Str(w, "owner_after", s.OwnerAfter);
-            Str(w, "group_before", s.GroupBefore); Str(w, "group_after", s.GroupAfter);
-            Str(w, "md5_before", s.Md5Before); Str(w, "md5_after", s.Md5After);
-            Str(w, "sha1_before", s.Sha1Before); Str(w, "sha1_after", s.Sha1After);
-            Str(w, "sha256_before", s.Sha256Before); Str(w, "sha256_after", s.Sha256After);
-            Time(w, "mtime_before", s.MtimeBefore); Time(w, "mtime_after", s.MtimeAfter);
-            Num(w, "inode_before", s.InodeBefore); Num(w, "inode_after", s.InodeAfter);
-            Str(w, "diff", s.Diff);
+            Num(w, c, "size_before", s.SizeBefore); Num(w, c, "size_after", s.SizeAfter);
+            Str(w, c, "perm_before", s.PermBefore); Str(w, c, "perm_after", s.PermAfter);
+            Str(w, c, "uid_before", s.UidBefore); Str(w, c, "uid_after", s.UidAfter);
+            Str(w, c, "gid_before", s.GidBefore); Str(w, c, "gid_after", s.GidAfter);
+            Str(w, c, "owner_before", s.OwnerBefore); Str(w, c, "owner_after", s.OwnerAfter);
+            Str(w, c, "group_before", s.GroupBefore); Str(w, c, "group_after", s.GroupAfter);
+            Str(w, c, "md5_before", s.Md5Before); Str(w, c, "md5_after", s.Md5After);
+            Str(w, c, "sha1_before", s.Sha1Before); Str(w, c, "sha1_after", s.Sha1After);
+            Str(w, c, "sha256_before", s.Sha256Before); Str(w, c, "sha256_after", s.Sha256After);
+            Time(w, c, "mtime_before", s.MtimeBefore); Time(w, c, "mtime_after", s.MtimeAfter);
+            Num(w, c, "inode_before", s.InodeBefore); Num(w, c, "inode_after", s.InodeAfter);
+            Str(w, c, "diff", s.Diff);
             w.WriteStartArray("changed_attributes");
-            foreach (var c in s.ChangedAttributes) w.WriteStringValue(c);
+            foreach (var ca in s.ChangedAttributes) w.WriteStringValue(ca);
             w.WriteEndArray();
             w.WriteEndObject();
         }
         w.WriteEndObject();
     }
 
-    private static void Str(Utf8JsonWriter w, string name, string? v) { if (v is null) w.WriteNull(name); else w.WriteString(name, v); }
-    private static void Num(Utf8JsonWriter w, string name, long? v) { if (v is null) w.WriteNull(name); else w.WriteNumber(name, v.Value); }
-    private static void Time(Utf8JsonWriter w, string name, DateTimeOffset? v)
+    private static void Str(Utf8JsonWriter w, bool c, string name, string? v) { if (v is null) { if (!c) w.WriteNull(name); } else w.WriteString(name, v); }
+    private static void Num(Utf8JsonWriter w, bool c, string name, long? v) { if (v is null) { if (!c) w.WriteNull(name); } else w.WriteNumber(name, v.Value); }
+    private static void Time(Utf8JsonWriter w, bool c, string name, DateTimeOffset? v)
     {
-        if (v is null) w.WriteNull(name);
+        if (v is null) { if (!c) w.WriteNull(name); }
         else w.WriteString(name, v.Value.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture));
     }
 

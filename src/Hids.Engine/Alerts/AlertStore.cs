@@ -88,12 +88,12 @@ public sealed class AlertStore : IDisposable
               location TEXT NOT NULL,
               body TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS ix_alerts_time ON alerts(time);
-            CREATE INDEX IF NOT EXISTS ix_alerts_rule ON alerts(rule_id);
-            CREATE INDEX IF NOT EXISTS ix_alerts_level ON alerts(level);
-            CREATE INDEX IF NOT EXISTS ix_alerts_srcip ON alerts(srcip) WHERE srcip IS NOT NULL;
-            CREATE INDEX IF NOT EXISTS ix_alerts_user ON alerts(user COLLATE NOCASE) WHERE user IS NOT NULL;
-            CREATE INDEX IF NOT EXISTS ix_alerts_path ON alerts(path) WHERE path IS NOT NULL;
-            CREATE TABLE IF NOT EXISTS alert_groups(grp TEXT NOT NULL COLLATE NOCASE, alert_id INTEGER NOT NULL, PRIMARY KEY(grp, alert_id)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS ix_alerts_rule ON alerts(rule_id, time);
+            CREATE INDEX IF NOT EXISTS ix_alerts_level ON alerts(level, time);
+            CREATE INDEX IF NOT EXISTS ix_alerts_srcip ON alerts(srcip, time) WHERE srcip IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS ix_alerts_user ON alerts(user COLLATE NOCASE, time) WHERE user IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS ix_alerts_path ON alerts(path, time) WHERE path IS NOT NULL;
+            CREATE TABLE IF NOT EXISTS alert_groups(grp TEXT NOT NULL COLLATE NOCASE, time INTEGER NOT NULL, alert_id INTEGER NOT NULL, PRIMARY KEY(grp, time, alert_id)) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS ix_alert_groups_alert ON alert_groups(alert_id);
             INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '1');
             """);
@@ -121,7 +121,7 @@ public sealed class AlertStore : IDisposable
             using var tx = _db.BeginTransaction(deferred: false);
             _insAlert ??= Prepare("INSERT INTO alerts(id, time, rule_id, level, srcip, user, path, location, body) VALUES($id,$t,$r,$l,$s,$u,$p,$loc,$b)",
                 "$id", "$t", "$r", "$l", "$s", "$u", "$p", "$loc", "$b");
-            _insGroup ??= Prepare("INSERT OR IGNORE INTO alert_groups(grp, alert_id) VALUES($g,$id)", "$g", "$id");
+            _insGroup ??= Prepare("INSERT OR IGNORE INTO alert_groups(grp, time, alert_id) VALUES($g,$t,$id)", "$g", "$t", "$id");
             _insFts ??= HasFullText ? Prepare("INSERT INTO alerts_fts(rowid, description, location, full_log) VALUES($id,$d,$loc,$f)", "$id", "$d", "$loc", "$f") : null;
             _insAlert.Transaction = tx; _insGroup.Transaction = tx;
             if (_insFts is not null) _insFts.Transaction = tx;
@@ -147,13 +147,14 @@ public sealed class AlertStore : IDisposable
                 p[5].Value = (object?)NullIfEmpty(a.User ?? a.DstUser) ?? DBNull.Value;
                 p[6].Value = (object?)NullIfEmpty(a.Syscheck?.Path) ?? DBNull.Value;
                 p[7].Value = a.Location;
-                p[8].Value = AlertJson.Serialize(a);
+                p[8].Value = AlertJson.SerializeCompact(a);
                 _insAlert.ExecuteNonQuery();
                 foreach (var g in a.Groups)
                 {
                     if (string.IsNullOrWhiteSpace(g)) continue;
                     _insGroup.Parameters[0].Value = g.Trim();
-                    _insGroup.Parameters[1].Value = id;
+                    _insGroup.Parameters[1].Value = p[1].Value;
+                    _insGroup.Parameters[2].Value = id;
                     _insGroup.ExecuteNonQuery();
                 }
                 if (_insFts is not null)
@@ -232,10 +233,11 @@ public sealed class AlertStore : IDisposable
     /// <summary>Runs a query; alerts come back oldest first (by store id).</summary>
     public IEnumerable<Alert> Query(AlertQuery q)
     {
-        using var cmd = BuildQuery(q, out var descending, out var postFilter);
         var results = new List<Alert>();
+        bool descending;
         lock (_gate)
         {
+            using var cmd = BuildQuery(q, out descending, out var postFilter);
             using var r = cmd.ExecuteReader();
             int limit = q.Last ?? q.First ?? int.MaxValue;
             while (r.Read())
@@ -290,7 +292,17 @@ public sealed class AlertStore : IDisposable
             where.Add("(" + string.Join(" OR ", ors) + ")");
         }
         if (q.Groups is { Length: > 0 })
-            where.Add($"a.id IN (SELECT alert_id FROM alert_groups WHERE grp IN ({string.Join(",", q.Groups.Select(g => P(g.Trim().TrimEnd(','))))}))");
+        {
+            var names = q.Groups.Select(g => g.Trim().TrimEnd(',')).ToArray();
+            // A rare group drives the query (its ids, then sort); a common one is checked per row of whatever index
+            // drives (time order, an address, a rule), which stops early with -First/-Last.
+            var list = string.Join(",", names.Select(g => P(g)));
+            var range = "";
+            if (q.Since is DateTimeOffset gs) range += $" AND time >= {P(gs.ToUnixTimeMilliseconds())}";
+            if (q.Until is DateTimeOffset gu) range += $" AND time <= {P(gu.ToUnixTimeMilliseconds())}";
+            if (GroupRows(names) <= 20000) where.Add($"a.id IN (SELECT alert_id FROM alert_groups WHERE grp IN ({list}){range})");
+            else where.Add($"EXISTS (SELECT 1 FROM alert_groups g WHERE g.grp IN ({list}) AND g.time = a.time AND g.alert_id = a.id)");
+        }
         if (!string.IsNullOrWhiteSpace(q.Match))
         {
             var fts = HasFullText ? ToFtsQuery(q.Match!) : null;
@@ -305,11 +317,20 @@ public sealed class AlertStore : IDisposable
         descending = q.Last is not null;
         var sb = new StringBuilder("SELECT a.id, a.body FROM alerts a");
         if (where.Count > 0) sb.Append(" WHERE ").Append(string.Join(" AND ", where));
-        sb.Append(descending ? " ORDER BY a.id DESC" : " ORDER BY a.id");
+        // Oldest first by time (then id): the time index gives the order, so -First/-Last stop early.
+        sb.Append(descending ? " ORDER BY a.time DESC, a.id DESC" : " ORDER BY a.time, a.id");
         var limit = q.Last ?? q.First;
         if (limit is int l && postFilter is null) sb.Append(" LIMIT ").Append(P(l));
         cmd.CommandText = sb.ToString();
         return cmd;
+    }
+
+    private long GroupRows(string[] names)
+    {
+        using var c = _db.CreateCommand();
+        c.CommandText = $"SELECT count(*) FROM (SELECT 1 FROM alert_groups WHERE grp IN ({string.Join(",", names.Select((_, i) => "$g" + i))}) LIMIT 20001)";
+        for (int i = 0; i < names.Length; i++) c.Parameters.AddWithValue("$g" + i, names[i]);
+        return Convert.ToInt64(c.ExecuteScalar());
     }
 
     /// <summary>
