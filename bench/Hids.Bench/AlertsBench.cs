@@ -17,7 +17,8 @@ public sealed class AlertsBench : IBench
     public int Run(string[] args)
     {
         int count = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 1_000_000;
-        var dir = Path.Combine(Path.GetTempPath(), "hids-bench-alerts-" + Guid.NewGuid().ToString("N")[..8]);
+        var keep = args.Length > 1 ? args[1] : null; // a folder to keep the generated store in (for inspection)
+        var dir = keep ?? Path.Combine(Path.GetTempPath(), "hids-bench-alerts-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
         var db = Path.Combine(dir, "alerts.db");
         try
@@ -74,7 +75,7 @@ public sealed class AlertsBench : IBench
         }
         finally
         {
-            try { Directory.Delete(dir, true); } catch (IOException) { }
+            if (keep is null) try { Directory.Delete(dir, true); } catch (IOException) { }
         }
     }
 

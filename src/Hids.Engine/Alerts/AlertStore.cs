@@ -39,6 +39,7 @@ public sealed class AlertStore : IDisposable
 
     public string Path { get; }
     public bool HasFullText { get; private set; }
+    private bool HasVocab { get; set; }
 
     private AlertStore(string path, SqliteConnection db, bool readOnly)
     {
@@ -70,6 +71,7 @@ public sealed class AlertStore : IDisposable
         var store = new AlertStore(path, db, true);
         store.Exec("PRAGMA busy_timeout=10000;");
         store.HasFullText = store.Scalar("SELECT count(*) FROM sqlite_master WHERE name='alerts_fts'") > 0;
+        store.HasVocab = store.Scalar("SELECT count(*) FROM sqlite_master WHERE name='alerts_vocab'") > 0;
         return store;
     }
 
@@ -101,6 +103,8 @@ public sealed class AlertStore : IDisposable
         {
             Exec("CREATE VIRTUAL TABLE IF NOT EXISTS alerts_fts USING fts5(description, location, full_log, content='', contentless_delete=1, tokenize='unicode61');");
             HasFullText = true;
+            Exec("CREATE VIRTUAL TABLE IF NOT EXISTS alerts_vocab USING fts5vocab(alerts_fts, 'row');");
+            HasVocab = true;
         }
         catch (SqliteException)
         {
@@ -242,7 +246,7 @@ public sealed class AlertStore : IDisposable
             int limit = q.Last ?? q.First ?? int.MaxValue;
             while (r.Read())
             {
-                var a = AlertJson.Deserialize(r.GetString(1));
+                var a = AlertJson.Deserialize(r.GetFieldValue<byte[]>(1));
                 a.Id = r.GetInt64(0);
                 if (postFilter is not null && !postFilter(a)) continue;
                 if (descending) results.Add(a);
@@ -306,6 +310,20 @@ public sealed class AlertStore : IDisposable
         if (!string.IsNullOrWhiteSpace(q.Match))
         {
             var fts = HasFullText ? ToFtsQuery(q.Match!) : null;
+            var words = Words(q.Match!);
+            bool prefix = q.Match!.Trim().EndsWith('*');
+            if (fts is not null && HasVocab && words.Count > 1)
+            {
+                // A phrase costs as much as its most common word; drive the index with the rarest exact word instead
+                // and check the phrase on the candidates.
+                var exact = prefix ? words.Take(words.Count - 1).ToList() : words;
+                var rarest = exact.Select(w => (Word: w, Docs: VocabDocs(w))).MinBy(x => x.Docs);
+                if (rarest.Word is not null && rarest.Docs <= 50_000)
+                {
+                    fts = "\"" + rarest.Word.Replace("\"", "\"\"") + "\"";
+                    postFilter = PhraseFilter(words, prefix);
+                }
+            }
             if (fts is not null) where.Add($"a.id IN (SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH {P(fts)})");
             else
             {
@@ -323,6 +341,37 @@ public sealed class AlertStore : IDisposable
         if (limit is int l && postFilter is null) sb.Append(" LIMIT ").Append(P(l));
         cmd.CommandText = sb.ToString();
         return cmd;
+    }
+
+    private long VocabDocs(string word)
+    {
+        using var c = _db.CreateCommand();
+        c.CommandText = "SELECT coalesce(sum(doc), 0) FROM alerts_vocab WHERE term = $t";
+        c.Parameters.AddWithValue("$t", word.ToLowerInvariant());
+        return Convert.ToInt64(c.ExecuteScalar());
+    }
+
+    private static List<string> Words(string text)
+    {
+        var words = new List<string>();
+        var cur = new StringBuilder();
+        foreach (var ch in text)
+        {
+            if (char.IsLetterOrDigit(ch) || ch > 127) cur.Append(ch);
+            else if (cur.Length > 0) { words.Add(cur.ToString()); cur.Clear(); }
+        }
+        if (cur.Length > 0) words.Add(cur.ToString());
+        return words;
+    }
+
+    /// <summary>The words in order, separated only by non-word characters, on word boundaries (what the FTS phrase means).</summary>
+    private static Func<Alert, bool> PhraseFilter(List<string> words, bool prefix)
+    {
+        var pattern = "(?<![\\p{L}\\p{N}])" + string.Join("[^\\p{L}\\p{N}]+", words.Select(System.Text.RegularExpressions.Regex.Escape))
+                      + (prefix ? "" : "(?![\\p{L}\\p{N}])");
+        var rx = new System.Text.RegularExpressions.Regex(pattern,
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        return a => rx.IsMatch(a.Description) || rx.IsMatch(a.Location) || rx.IsMatch(MatchText(a));
     }
 
     private long GroupRows(string[] names)
