@@ -38,7 +38,7 @@ function Invoke-Native {
 function Install-Deps {
     # Debian packages the tests and benches use: a real rsyslog, nftables/iptables and iproute2 for
     # network-namespace tests, aide for the integrity bench, procps/net-tools for command monitoring.
-    $need = @{ rsyslogd = 'rsyslog'; nft = 'nftables'; iptables = 'iptables'; ip = 'iproute2'; aide = 'aide'; netstat = 'net-tools'; ss = 'iproute2'; sqlite3 = 'sqlite3' }
+    $need = @{ rsyslogd = 'rsyslog'; nft = 'nftables'; iptables = 'iptables'; ip = 'iproute2'; aide = 'aide'; netstat = 'net-tools'; ss = 'iproute2'; sqlite3 = 'sqlite3'; ipset = 'ipset' }
     $missing = @($need.GetEnumerator() | Where-Object { -not (Get-Command $_.Key -ErrorAction SilentlyContinue) -and -not (Test-Path "/usr/sbin/$($_.Key)") } | ForEach-Object Value | Sort-Object -Unique)
     if ($missing.Count -gt 0) {
         $sudo = if ((id -u) -ne '0') { @('sudo') } else { @() }

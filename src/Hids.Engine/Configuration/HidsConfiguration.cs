@@ -221,6 +221,11 @@ public sealed class HidsOptions
     public string FirewallBackend { get; set; } = "auto";
     public string? HostsDenyPath { get; set; }
     public string? NftTable { get; set; }
+    /// <summary>
+    /// Active response: the window (minutes) in which earlier blocks of an address count as offences for
+    /// repeated_offenders escalation (Hids extension, &lt;hids&gt;&lt;offence_window&gt;; default one day).
+    /// </summary>
+    public int OffenceWindowMinutes { get; set; } = 1440;
 }
 
 /// <summary>Where in the configuration an entry came from.</summary>

@@ -1,0 +1,67 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using Hids.Engine.ActiveResponse;
+using Hids.Engine.Core;
+using Hids.Engine.Xml;
+using Hids.PowerShell.Common;
+
+namespace Hids.PowerShell.Cmdlets.ActiveResponse;
+
+/// <summary>
+/// Shared set-up of the active response cmdlets: the instance's configuration (hosts.deny path, nft table,
+/// firewall backend, white list, commands), the state store and the operational log. $env:HIDS_NETNS (a testing
+/// aid) makes the firewall tools run inside that network namespace.
+/// </summary>
+public abstract class ActiveResponseCmdletBase : HidsInstanceCmdlet
+{
+    private ActiveResponseService? _service;
+    private OperationalLog? _log;
+
+    /// <summary>Opens the service for the instance; null (with an error written) when the instance or its configuration is unusable.</summary>
+    protected ActiveResponseService? OpenService()
+    {
+        if (_service is not null) return _service;
+        if (!RequireInstance()) return null;
+        Hids.Engine.Configuration.HidsConfiguration config;
+        try { config = ActiveResponseConfigReader.Read(Paths); }
+        catch (OssecXmlException e)
+        {
+            ThrowHidsError($"{e.Position}: {e.Message}", "ConfigurationInvalid", ErrorCategory.InvalidData, Paths.OssecConf, e.Hint);
+            return null;
+        }
+        var settings = ActiveResponseSettings.From(config, Paths);
+        foreach (var p in settings.Problems) WriteWarning(p);
+        _log = new OperationalLog(Paths.OperationalLog);
+        _service = new ActiveResponseService(Paths, settings, _log, emit: null);
+        return _service;
+    }
+
+    protected override void EndProcessing() => Close();
+    protected override void StopProcessing() => Close();
+
+    private void Close()
+    {
+        _service?.Dispose(); _service = null;
+        _log?.Dispose(); _log = null;
+    }
+}
+
+/// <summary>Completes -Command with the built-in commands and those defined in the instance's ossec.conf.</summary>
+public sealed class ResponseCommandCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var names = new List<string> { ActiveResponseSettings.FirewallDrop, ActiveResponseSettings.HostDeny };
+        try
+        {
+            var inst = fakeBoundParameters["Instance"] as string;
+            var cfg = ActiveResponseConfigReader.Read(InstancePaths.Resolve(inst));
+            names.AddRange(cfg.Commands.Select(c => c.Name));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OssecXmlException or ArgumentException) { }
+        return names.Distinct().Where(n => n.StartsWith(wordToComplete ?? "", StringComparison.OrdinalIgnoreCase))
+            .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n));
+    }
+}
