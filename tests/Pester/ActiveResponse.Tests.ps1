@@ -56,12 +56,12 @@ BeforeAll {
         $lab = [pscustomobject]@{ Server = "hids-p-$id-s"; Peer = "hids-p-$id-p"; ServerIp = "10.232.$k.1"; PeerIp = "10.232.$k.2" }
         Invoke-Ip netns, add, $lab.Server | Out-Null
         Invoke-Ip netns, add, $lab.Peer | Out-Null
-        Invoke-Ip -n, $lab.Server, link, set, lo, up | Out-Null
-        Invoke-Ip -n, $lab.Server, link, add, hv0, type, veth, peer, name, hv1, netns, $lab.Peer | Out-Null
-        Invoke-Ip -n, $lab.Server, addr, add, "$($lab.ServerIp)/24", dev, hv0 | Out-Null
-        Invoke-Ip -n, $lab.Peer, addr, add, "$($lab.PeerIp)/24", dev, hv1 | Out-Null
-        Invoke-Ip -n, $lab.Server, link, set, hv0, up | Out-Null
-        Invoke-Ip -n, $lab.Peer, link, set, hv1, up | Out-Null
+        Invoke-Ip '-n', $lab.Server, link, set, lo, up | Out-Null
+        Invoke-Ip '-n', $lab.Server, link, add, hv0, type, veth, peer, name, hv1, netns, $lab.Peer | Out-Null
+        Invoke-Ip '-n', $lab.Server, addr, add, "$($lab.ServerIp)/24", dev, hv0 | Out-Null
+        Invoke-Ip '-n', $lab.Peer, addr, add, "$($lab.PeerIp)/24", dev, hv1 | Out-Null
+        Invoke-Ip '-n', $lab.Server, link, set, hv0, up | Out-Null
+        Invoke-Ip '-n', $lab.Peer, link, set, hv1, up | Out-Null
         $lab
     }
 
@@ -200,6 +200,7 @@ Describe 'ActiveResponse: firewall-drop in a network namespace' {
 param($ModulePath, $Root, $Peer, $Ready)
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
+Add-Type -Path (Join-Path (Split-Path $ModulePath) 'Hids.Engine.dll')  # the engine's types, before the first cmdlet loads it
 $paths = [Hids.Engine.Core.InstancePaths]::new($Root)
 $cfg = [Hids.Engine.ActiveResponse.ActiveResponseConfigReader]::Read($paths)
 foreach ($c in 'firewall-drop', 'host-deny') {
@@ -219,7 +220,9 @@ Start-Sleep -Seconds 600
         $psi.UseShellExecute = $false
         $proc = [Diagnostics.Process]::Start($psi)
         try {
-            Wait-Until { Test-Path $ready } 60 | Should -BeTrue
+            Wait-Until { (Test-Path $ready) -or $proc.HasExited } 60 | Out-Null
+            $proc.HasExited | Should -BeFalse -Because 'the monitor stand-in must be running'
+            Test-Path $ready | Should -BeTrue
             Get-NftElements $lab | Should -Contain $lab.PeerIp
             Get-Content $i.HostsDeny | Should -Contain "ALL: $($lab.PeerIp)"
         }
