@@ -28,6 +28,17 @@ public sealed class XNode2
     /// <summary>Position of the first non-blank character of <see cref="Text"/> (or of the element when empty).</summary>
     public SourcePosition TextPosition { get; internal set; }
     public XNode2? Parent { get; internal set; }
+    /// <summary>Character offset of the element's '&lt;' in the source text.</summary>
+    public int StartOffset { get; internal set; }
+    /// <summary>Character offset just after the element's closing '&gt;' (of the end tag, or of a self-closing tag).</summary>
+    public int EndOffset { get; internal set; }
+    /// <summary>Offset of the first character after the start tag's '&gt;' (equals <see cref="EndOffset"/> when self-closing).</summary>
+    public int ContentStart { get; internal set; }
+    /// <summary>Offset of the end tag's '&lt;/' (equals <see cref="EndOffset"/> when self-closing).</summary>
+    public int ContentEnd { get; internal set; }
+    public bool SelfClosing { get; internal set; }
+    /// <summary>The element's own text exactly as written (not trimmed): OSSEC keeps the spaces of patterns.</summary>
+    public string RawText { get; internal set; } = "";
 
     public string? Attr(string name) => Attributes.FirstOrDefault(a => a.Name == name)?.Value;
     public XAttr? AttrNode(string name) => Attributes.FirstOrDefault(a => a.Name == name);
@@ -55,6 +66,14 @@ public static class OssecXmlReader
         return p.ParseDocument();
     }
 
+    /// <summary>Like <see cref="Read(string, string)"/>; with <paramref name="skipStrayText"/> text between top-level
+    /// elements is ignored, as OSSEC's own reader does (its decoder.xml has log samples left outside comments).</summary>
+    public static IReadOnlyList<XNode2> Read(string text, string file, bool skipStrayText)
+    {
+        var p = new Parser(text, file) { SkipStrayText = skipStrayText };
+        return p.ParseDocument();
+    }
+
     private sealed class Parser
     {
         private readonly string _s;
@@ -64,6 +83,7 @@ public static class OssecXmlReader
         private int _lineStart;
 
         public Parser(string s, string file) { _s = s; _file = file; }
+        public bool SkipStrayText { get; init; }
 
         private SourcePosition Pos(int index)
         {
@@ -113,6 +133,7 @@ public static class OssecXmlReader
                 if (StartsWith("<!--")) { SkipComment(); continue; }
                 if (StartsWith("<?")) { var start = Here(); int e = _s.IndexOf("?>", _i + 2, StringComparison.Ordinal); if (e < 0) throw new OssecXmlException("Unterminated processing instruction.", start); Advance(e + 2 - _i); continue; }
                 if (StartsWith("<!")) { var start = Here(); int e = _s.IndexOf('>', _i + 2); if (e < 0) throw new OssecXmlException("Unterminated declaration.", start); Advance(e + 1 - _i); continue; }
+                if (allowText && c != '<' && SkipStrayText) { Advance(); continue; }
                 if (allowText && c != '<')
                 {
                     throw Error($"Text outside of any element: '{Snippet()}'.", "Everything in the file must be inside an element; remove the stray text.");
@@ -147,10 +168,11 @@ public static class OssecXmlReader
         private XNode2 ParseElement(XNode2? parent)
         {
             var pos = Here();
+            int startOffset = _i;
             Advance(); // '<'
             var name = ReadName();
             if (name.Length == 0) throw new OssecXmlException("Expected an element name after '<'.", pos, "A literal '<' in a value is written as '\\<' in OSSEC files.");
-            var node = new XNode2(name, pos) { Parent = parent };
+            var node = new XNode2(name, pos) { Parent = parent, StartOffset = startOffset };
             // attributes
             while (true)
             {
@@ -162,9 +184,11 @@ public static class OssecXmlReader
                     if (_i >= _s.Length || _s[_i] != '>') throw Error($"Expected '>' after '/' in <{name}>.");
                     Advance();
                     node.TextPosition = pos;
+                    node.SelfClosing = true;
+                    node.EndOffset = node.ContentStart = node.ContentEnd = _i;
                     return node;
                 }
-                if (_s[_i] == '>') { Advance(); break; }
+                if (_s[_i] == '>') { Advance(); node.ContentStart = _i; break; }
                 var apos = Here();
                 var an = ReadName();
                 if (an.Length == 0) throw Error($"Unexpected character '{_s[_i]}' in <{name}>.", "Attributes are written name=\"value\".");
@@ -209,6 +233,7 @@ public static class OssecXmlReader
                     if (_i + 1 < _s.Length && _s[_i + 1] == '/')
                     {
                         var cpos = Here();
+                        node.ContentEnd = _i;
                         Advance(2);
                         var cn = ReadName();
                         while (_i < _s.Length && char.IsWhiteSpace(_s[_i])) Advance();
@@ -216,6 +241,7 @@ public static class OssecXmlReader
                         Advance();
                         if (cn != name)
                             throw new OssecXmlException($"Closing tag </{cn}> does not match <{name}> opened at line {pos.Line}, column {pos.Column}.", cpos, $"Close <{name}> with </{name}> before closing </{cn}>.");
+                        node.EndOffset = _i;
                         break;
                     }
                     if (_i + 1 < _s.Length && (IsNameChar(_s[_i + 1])))
@@ -230,6 +256,7 @@ public static class OssecXmlReader
                 Advance();
             }
             node.Text = text.ToString().Trim();
+            node.RawText = text.ToString();
             node.TextPosition = textPos ?? pos;
             return node;
         }

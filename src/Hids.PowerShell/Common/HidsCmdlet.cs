@@ -16,10 +16,22 @@ public abstract class HidsInstanceCmdlet : PSCmdlet
     public string? Instance { get; set; }
 
     private InstancePaths? _paths;
+    private string? _pathsFor;
 
-    /// <summary>The resolved instance (PowerShell paths such as ~ or relative paths resolved against $PWD).</summary>
-    protected InstancePaths Paths => _paths ??= InstancePaths.Resolve(
-        string.IsNullOrEmpty(Instance) ? null : GetUnresolvedProviderPathFromPSPath(Instance));
+    /// <summary>The resolved instance (PowerShell paths such as ~ or relative paths resolved against $PWD).
+    /// Re-resolved when -Instance changes between pipeline records.</summary>
+    protected InstancePaths Paths
+    {
+        get
+        {
+            if (_paths is null || !string.Equals(_pathsFor, Instance, StringComparison.Ordinal))
+            {
+                _paths = InstancePaths.Resolve(string.IsNullOrEmpty(Instance) ? null : GetUnresolvedProviderPathFromPSPath(Instance));
+                _pathsFor = Instance;
+            }
+            return _paths;
+        }
+    }
 
     /// <summary>Resolves a user-given path (relative, ~) to a full file-system path without requiring it to exist.</summary>
     protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);

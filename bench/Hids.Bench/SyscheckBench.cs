@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using Hids.Engine.Analysis;
+using Hids.Engine.Configuration;
+using Hids.Engine.Core;
+using Hids.Engine.Syscheck;
+
+namespace Hids.Bench;
+
+/// <summary>
+/// syscheck: builds seeded trees under /tmp, measures aide --init/--check, sha256sum and Hids (baselines, unchanged
+/// check, baseline load, realtime latency, peak memory) in the same run, and prints the ratios.
+/// Args: [--files N] [--gib G] [--small-only] [--keep]
+/// </summary>
+public sealed class SyscheckBench : IBench
+{
+    public string Name => "syscheck";
+    public string Description => "file integrity: Hids vs aide and sha256sum on seeded trees";
+
+    public int Run(string[] args)
+    {
+        int files = 50_000; double gib = 2.0; bool smallOnly = args.Contains("--small-only"), keep = args.Contains("--keep");
+        for (int i = 0; i < args.Length - 1; i++)
+        {
+            if (args[i] == "--files") files = int.Parse(args[i + 1]);
+            if (args[i] == "--gib") gib = double.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        var work = Path.Combine("/tmp", "hids-bench-syscheck-" + Guid.NewGuid().ToString("n")[..8]);
+        Directory.CreateDirectory(work);
+        int failures = 0;
+        try
+        {
+            if (!smallOnly) failures += Measure(work, "large", files, gib, realtime: true);
+            failures += Measure(work, "small", 10_000, 100.0 / 1024, realtime: false);
+        }
+        finally { if (!keep) try { Directory.Delete(work, true); } catch { } }
+        return failures == 0 ? 0 : 1;
+    }
+
+    // ---------------- tree generator ----------------
+
+    private static long Generate(string tree, int files, double gib)
+    {
+        var rnd = new Random(42);
+        long target = (long)(gib * 1024 * 1024 * 1024);
+        // Realistic mix: most files 1–20 KiB, ~2% 0.1–2 MiB, a few 60–200 MiB (only when the budget allows).
+        int large = target > 1L << 30 ? 4 : 0;
+        int medium = (int)(files * 0.02);
+        var dirs = new List<string> { tree };
+        for (int i = 0; i < Math.Max(10, files / 25); i++)
+        {
+            var parent = dirs[rnd.Next(dirs.Count)];
+            if (parent.Count(c => c == '/') - tree.Count(c => c == '/') >= 8) parent = tree;
+            dirs.Add(Path.Combine(parent, $"d{i}"));
+        }
+        foreach (var d in dirs) Directory.CreateDirectory(d);
+        var buf = new byte[1 << 20];
+        rnd.NextBytes(buf);
+        long total = 0;
+        for (int i = 0; i < files; i++)
+        {
+            long size = i < large ? rnd.NextInt64(60L << 20, 200L << 20)
+                : i < large + medium ? rnd.NextInt64(100 << 10, 2L << 20)
+                : rnd.Next(1 << 10, 20 << 10);
+            var p = Path.Combine(dirs[rnd.Next(dirs.Count)], $"f{i}.dat");
+            using var fs = new FileStream(p, FileMode.Create, FileAccess.Write, FileShare.None, 0);
+            long left = size;
+            while (left > 0)
+            {
+                int n = (int)Math.Min(left, buf.Length);
+                buf[rnd.Next(n)] ^= (byte)(i + 1); // every file differs
+                fs.Write(buf, 0, n);
+                left -= n;
+            }
+            total += size;
+        }
+        // Scale the small-file budget to the target: top up with medium files if below it.
+        int extra = 0;
+        while (total < target * 0.95)
+        {
+            long size = Math.Min(2L << 20, target - total);
+            var p = Path.Combine(dirs[rnd.Next(dirs.Count)], $"m{extra++}.dat");
+            using var fs = new FileStream(p, FileMode.Create, FileAccess.Write, FileShare.None, 0);
+            long left = size; while (left > 0) { int n = (int)Math.Min(left, buf.Length); buf[0] ^= 1; fs.Write(buf, 0, n); left -= n; }
+            total += size;
+        }
+        return total;
+    }
+
+    // ---------------- external tools ----------------
+
+    private static (double Seconds, int Exit) Time(string file, string args)
+    {
+        var psi = new ProcessStartInfo("/bin/sh", new[] { "-c", $"{file} {args}" }) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        p.StandardOutput.ReadToEndAsync(); p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        return (sw.Elapsed.TotalSeconds, p.ExitCode);
+    }
+
+    private static string AideConf(string dir, string tree, int workers, string rule)
+    {
+        var conf = Path.Combine(dir, $"aide-{workers}.conf");
+        File.WriteAllText(conf, $"""
+            database_in=file:{dir}/aide.db
+            database_out=file:{dir}/aide.db.new
+            gzip_dbout=no
+            num_workers={workers}
+            report_url=stdout
+            BenchRule = {rule}
+            {tree} BenchRule
+            """.Replace("            ", ""));
+        return conf;
+    }
+
+    private static long PeakRssMb()
+    {
+        foreach (var l in File.ReadLines("/proc/self/status"))
+            if (l.StartsWith("VmHWM:")) return long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+        return 0;
+    }
+
+    private static void ResetPeakRss()
+    {
+        try { File.WriteAllText("/proc/self/clear_refs", "5"); } catch { }
+    }
+
+    // ---------------- measurement ----------------
+
+    private static int Measure(string work, string label, int files, double gib, bool realtime)
+    {
+        var dir = Path.Combine(work, label);
+        var tree = Path.Combine(dir, "tree");
+        Directory.CreateDirectory(tree);
+        var gsw = Stopwatch.StartNew();
+        long bytes = Generate(tree, files, gib);
+        int count = Directory.EnumerateFiles(tree, "*", SearchOption.AllDirectories).Count();
+        Console.WriteLine($"[{label}] tree: {count} files, {bytes / (1024.0 * 1024 * 1024):F2} GiB, generated in {gsw.Elapsed.TotalSeconds:F1} s (seed 42)");
+        int failures = 0;
+
+        // Warm the page cache, then the references.
+        var sha = Time("find", $"'{tree}' -type f -print0 | xargs -0 -P1 sha256sum > /dev/null");
+        sha = Time("find", $"'{tree}' -type f -print0 | xargs -0 -P1 sha256sum > /dev/null");
+        Console.WriteLine($"[{label}] sha256sum (1 process):                   {sha.Seconds,7:F2} s");
+        var aideRule = "sha256+p+i+n+u+g+s+m+c";
+        var res = new Dictionary<string, double>();
+        foreach (int w in new[] { 1, 2 })
+        {
+            File.Delete(Path.Combine(dir, "aide.db.new"));
+            var r = Time("aide", $"--init -c '{AideConf(dir, tree, w, aideRule)}'");
+            res[$"init{w}"] = r.Seconds;
+            Console.WriteLine($"[{label}] aide --init {aideRule}, {w} worker(s): {r.Seconds,7:F2} s (exit {r.Exit})");
+        }
+        File.Move(Path.Combine(dir, "aide.db.new"), Path.Combine(dir, "aide.db"), true);
+        var check = Time("aide", $"--check -c '{AideConf(dir, tree, 2, aideRule)}'");
+        Console.WriteLine($"[{label}] aide --check (no change, 2 workers):   {check.Seconds,7:F2} s (exit {check.Exit})");
+        File.Delete(Path.Combine(dir, "aide.db.new"));
+        var aideAll = Time("aide", $"--init -c '{AideConf(dir, tree, 2, "md5+sha1+sha256+p+i+n+u+g+s+m+c")}'");
+        Console.WriteLine($"[{label}] aide --init md5+sha1+sha256+..., 2 workers: {aideAll.Seconds,7:F2} s");
+
+        // Hids, in this process.
+        var instance = new InstancePaths(Path.Combine(dir, "hids"));
+        double Baseline(DirectoryOptions d, out ScanSummary s)
+        {
+            foreach (var f in Directory.Exists(instance.Queue) ? Directory.GetFiles(instance.Queue) : Array.Empty<string>()) File.Delete(f);
+            var o = new SyscheckOptions { ScanOnStart = false, Directories = { d } };
+            using var svc = new SyscheckService(instance, o, _ => { }, NullLog.Instance) { Workers = 2 };
+            var sw = Stopwatch.StartNew();
+            s = svc.ScanAsync(null, null, CancellationToken.None).GetAwaiter().GetResult();
+            return sw.Elapsed.TotalSeconds;
+        }
+        ResetPeakRss();
+        var aideSet = new DirectoryOptions { Path = tree, CheckSha256Sum = true, CheckPerm = true, CheckInode = true, CheckOwner = true, CheckGroup = true, CheckSize = true, CheckMtime = true };
+        double hAide = Baseline(aideSet, out var s1);
+        Console.WriteLine($"[{label}] Hids baseline, AIDE's attribute set:    {hAide,7:F2} s ({s1.Files} files, {s1.BytesHashed / (1024.0 * 1024):F0} MiB hashed)");
+        var allSet = new DirectoryOptions { Path = tree, CheckAll = true };
+        double hAll = Baseline(allSet, out var s2);
+        Console.WriteLine($"[{label}] Hids baseline, md5+sha1+sha256+all:     {hAll,7:F2} s");
+        var opts = new SyscheckOptions { ScanOnStart = false, Directories = { allSet } };
+        double hCheck;
+        using (var svc = new SyscheckService(instance, opts, _ => { }, NullLog.Instance) { Workers = 2 })
+        {
+            var sw = Stopwatch.StartNew();
+            var s3 = svc.ScanAsync(null, null, CancellationToken.None).GetAwaiter().GetResult();
+            hCheck = sw.Elapsed.TotalSeconds;
+            Console.WriteLine($"[{label}] Hids check, unchanged tree:             {hCheck,7:F2} s ({s3.Changed} changed, {s3.Hashed} re-hashed)");
+        }
+        double load;
+        using (var store = BaselineStore.Open(instance.SyscheckStore, out _, check: false))
+        {
+            store.Load();
+            var sw = Stopwatch.StartNew();
+            var n = store.Load().Count;
+            load = sw.Elapsed.TotalSeconds;
+            Console.WriteLine($"[{label}] Hids baseline load ({n} entries):       {load * 1000,7:F0} ms");
+        }
+        long peak = PeakRssMb();
+        Console.WriteLine($"[{label}] Hids peak memory (VmHWM, whole bench process after reset): {peak} MB");
+
+        Console.WriteLine($"[{label}] RATIO aide --init (2 workers) / Hids baseline AIDE set:   {res["init2"] / hAide,6:F1}x (target >= 3x)");
+        Console.WriteLine($"[{label}] RATIO aide --init (2 workers) / Hids md5+sha1+sha256:     {res["init2"] / hAll,6:F1}x (target >= 2x)");
+        Console.WriteLine($"[{label}] RATIO aide md5+sha1+sha256 (2 workers) / Hids same:      {aideAll.Seconds / hAll,6:F1}x");
+        Console.WriteLine($"[{label}] RATIO aide --check / Hids unchanged check:               {check.Seconds / hCheck,6:F1}x (target >= 20x)");
+        Console.WriteLine($"[{label}] RATIO sha256sum / Hids baseline AIDE set:                {sha.Seconds / hAide,6:F1}x");
+        if (res["init2"] / hAide < 3) failures++;
+        if (res["init2"] / hAll < 2) failures++;
+        if (check.Seconds / hCheck < 20) failures++;
+        if (files >= 50_000 && load > 0.2) failures++;
+        if (peak > 150) failures++;
+
+        if (realtime)
+        {
+            var rtDir = Path.Combine(dir, "rt");
+            Directory.CreateDirectory(rtDir);
+            for (int i = 0; i < 100; i++) File.WriteAllText(Path.Combine(rtDir, $"f{i}"), "v0");
+            var rtInstance = new InstancePaths(Path.Combine(dir, "hids-rt"));
+            var o = new SyscheckOptions { ScanOnStart = false, Directories = { new DirectoryOptions { Path = rtDir, CheckAll = true, Realtime = true, ReportChanges = true } } };
+            var arrived = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+            using (var svc0 = new SyscheckService(rtInstance, o, _ => { }, NullLog.Instance)) svc0.ScanAsync(null, null, CancellationToken.None).Wait();
+            using var svc = new SyscheckService(rtInstance, o, e => { if (e.Syscheck is not null) arrived[e.Syscheck.Path + "|" + e.Syscheck.Sha256After] = Stopwatch.GetTimestamp(); }, NullLog.Instance);
+            svc.Start();
+            Thread.Sleep(300);
+            var lat = new List<double>();
+            for (int i = 0; i < 200; i++)
+            {
+                var p = Path.Combine(rtDir, $"f{i % 100}");
+                var content = $"version {i} " + Guid.NewGuid();
+                var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(content)));
+                long t0 = Stopwatch.GetTimestamp();
+                File.WriteAllText(p, content);
+                var key = p + "|" + hash;
+                var sw = Stopwatch.StartNew();
+                while (!arrived.ContainsKey(key) && sw.ElapsedMilliseconds < 5000) Thread.SpinWait(200);
+                if (arrived.TryGetValue(key, out var t1)) lat.Add((t1 - t0) * 1000.0 / Stopwatch.Frequency);
+                else lat.Add(5000);
+                Thread.Sleep(5);
+            }
+            lat.Sort();
+            double med = lat[lat.Count / 2], p99 = lat[(int)(lat.Count * 0.99) - 1];
+            Console.WriteLine($"[{label}] realtime write -> stored event: median {med:F1} ms, p99 {p99:F1} ms (targets 20 / 200 ms; 200 writes)");
+            if (med > 20 || p99 > 200) failures++;
+        }
+        Directory.Delete(dir, true);
+        return failures;
+    }
+}

@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text;
+
+namespace Hids.Engine.Alerts;
+
+/// <summary>
+/// Text renderings of an alert: the OSSEC alerts.log entry and the notification block of an e-mail.
+/// </summary>
+public static class AlertText
+{
+    /// <summary>The product name in notifications ("Hids Notification.").</summary>
+    public const string ProductName = "Hids";
+
+    /// <summary>"2015 Jan 30 09:19:46" in the alert's own offset.</summary>
+    public static string OssecDate(DateTimeOffset t) => t.ToString("yyyy MMM dd HH:mm:ss", CultureInfo.InvariantCulture);
+
+    /// <summary>"deft->syscheck" (or just the location when the host is unknown).</summary>
+    public static string ReceivedFrom(Alert a) => string.IsNullOrEmpty(a.Host) ? a.Location : $"{a.Host}->{a.Location}";
+
+    /// <summary>OSSEC's group field: "syslog,sshd,authentication_failed,".</summary>
+    public static string GroupField(Alert a) => a.Groups.Length == 0 ? "" : string.Join(",", a.Groups) + ",";
+
+    /// <summary>The decoded-field lines OSSEC prints between the rule line and the log.</summary>
+    public static IEnumerable<string> FieldLines(Alert a)
+    {
+        if (!string.IsNullOrEmpty(a.SrcIp)) yield return "Src IP: " + a.SrcIp;
+        if (!string.IsNullOrEmpty(a.SrcPort)) yield return "Src Port: " + a.SrcPort;
+        if (!string.IsNullOrEmpty(a.DstIp)) yield return "Dst IP: " + a.DstIp;
+        if (!string.IsNullOrEmpty(a.DstPort)) yield return "Dst Port: " + a.DstPort;
+        var user = !string.IsNullOrEmpty(a.User) ? a.User : a.DstUser;
+        if (!string.IsNullOrEmpty(user)) yield return "User: " + user;
+    }
+
+    /// <summary>The log part: full log, the previous command output (check_diff) and a frequency rule's earlier events.</summary>
+    public static string LogPortion(Alert a)
+    {
+        var sb = new StringBuilder(a.FullLog.Length + 64);
+        sb.Append(a.FullLog.TrimEnd('\r', '\n'));
+        if (!string.IsNullOrEmpty(a.PreviousOutput))
+        {
+            sb.Append('\n').Append("Previous output:").Append('\n').Append(a.PreviousOutput.TrimEnd('\r', '\n'));
+        }
+        foreach (var e in a.PreviousEvents) sb.Append('\n').Append(e.TrimEnd('\r', '\n'));
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// One alerts.log entry, OSSEC layout:
+    /// <code>
+    /// ** Alert 1422609586.1234: mail  - syscheck,
+    /// 2015 Jan 30 09:19:46 deft->syscheck
+    /// Rule: 550 (level 7) -> 'Integrity checksum changed.'
+    /// Src IP: ... / User: ...
+    /// (full log)
+    /// (blank line)
+    /// </code>
+    /// </summary>
+    public static string AlertsLogEntry(Alert a, bool mailed)
+    {
+        var sb = new StringBuilder(256 + a.FullLog.Length);
+        sb.Append("** Alert ").Append(a.AlertId).Append(':').Append(mailed ? " mail " : "").Append(" - ").Append(GroupField(a)).Append('\n');
+        sb.Append(OssecDate(a.Time)).Append(' ').Append(ReceivedFrom(a)).Append('\n');
+        sb.Append("Rule: ").Append(a.RuleId.ToString(CultureInfo.InvariantCulture)).Append(" (level ")
+          .Append(a.Level.ToString(CultureInfo.InvariantCulture)).Append(") -> '").Append(a.Description).Append("'\n");
+        foreach (var f in FieldLines(a)) sb.Append(f).Append('\n');
+        sb.Append(LogPortion(a)).Append("\n\n");
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// The notification block of a mail (the guide's shape, with Hids' name):
+    /// <code>
+    /// Hids Notification.
+    /// 2015 Jan 30 08:22:52
+    ///
+    /// Received From: deft->ossec-monitord
+    /// Rule: 502 fired (level 3) -> "Ossec server started."
+    /// Portion of the log(s):
+    ///
+    /// ossec: Ossec started.
+    ///
+    ///  --END OF NOTIFICATION
+    /// </code>
+    /// </summary>
+    public static string Notification(Alert a)
+    {
+        var sb = new StringBuilder(512 + a.FullLog.Length);
+        sb.Append(ProductName).Append(" Notification.\n");
+        sb.Append(OssecDate(a.Time)).Append("\n\n");
+        sb.Append("Received From: ").Append(ReceivedFrom(a)).Append('\n');
+        sb.Append("Rule: ").Append(a.RuleId.ToString(CultureInfo.InvariantCulture)).Append(" fired (level ")
+          .Append(a.Level.ToString(CultureInfo.InvariantCulture)).Append(") -> \"").Append(a.Description).Append("\"\n");
+        foreach (var f in FieldLines(a)) sb.Append(f).Append('\n');
+        sb.Append("Portion of the log(s):\n\n");
+        sb.Append(LogPortion(a)).Append("\n\n");
+        sb.Append("\n --END OF NOTIFICATION\n");
+        return sb.ToString();
+    }
+
+    /// <summary>One summary line for digests: time, rule, level, where, description.</summary>
+    public static string SummaryLine(Alert a)
+        => $"{OssecDate(a.Time)}  Rule {a.RuleId} (level {a.Level})  {ReceivedFrom(a)}  {a.Description}";
+
+    /// <summary>Removes CR, LF and other control characters (header values: subject, names).</summary>
+    public static string SanitizeHeader(string value, int maxLength = 200)
+    {
+        var sb = new StringBuilder(Math.Min(value.Length, maxLength));
+        foreach (var ch in value)
+        {
+            if (sb.Length >= maxLength) break;
+            sb.Append(char.IsControl(ch) ? ' ' : ch);
+        }
+        return sb.ToString().Trim();
+    }
+}

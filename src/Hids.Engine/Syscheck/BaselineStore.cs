@@ -1,0 +1,434 @@
+using System.Text.Json;
+using Hids.Engine.Analysis;
+using Hids.Engine.Core;
+using Microsoft.Data.Sqlite;
+
+namespace Hids.Engine.Syscheck;
+
+/// <summary>What the baseline holds about one path.</summary>
+public sealed class BaselineEntry
+{
+    public string Path { get; set; } = "";
+    public FileKind Kind { get; set; }
+    public long Size { get; set; }
+    public uint Mode { get; set; }
+    public uint Uid { get; set; }
+    public uint Gid { get; set; }
+    public ulong Inode { get; set; }
+    public ulong Device { get; set; }
+    public long MtimeNs { get; set; }
+    public long CtimeNs { get; set; }
+    public byte[]? Md5 { get; set; }
+    public byte[]? Sha1 { get; set; }
+    public byte[]? Sha256 { get; set; }
+    public string? LinkTarget { get; set; }
+    /// <summary>1 = the file kept changing while it was hashed (the digests may not match one state of it).</summary>
+    public int Flags { get; set; }
+    internal volatile bool Seen;
+
+    public const int FlagUnstable = 1;
+
+    public static string? Hex(byte[]? b) => b is null ? null : Convert.ToHexStringLower(b);
+    public DateTimeOffset Mtime => DateTimeOffset.FromUnixTimeMilliseconds(MtimeNs / 1_000_000);
+}
+
+/// <summary>One recorded change of a file (Get-HidsFileHistory, Export-HidsIntegrityReport).</summary>
+public sealed class FileChangeRecord
+{
+    public long Id { get; set; }
+    public DateTimeOffset Time { get; set; }
+    public string Path { get; set; } = "";
+    /// <summary>Added, Modified, Deleted, Accepted (Update-HidsBaseline), Baseline (first scan).</summary>
+    public string Change { get; set; } = "";
+    public string[] ChangedAttributes { get; set; } = Array.Empty<string>();
+    public long? SizeBefore { get; set; }
+    public long? SizeAfter { get; set; }
+    public string? Sha256Before { get; set; }
+    public string? Sha256After { get; set; }
+    public string? Md5After { get; set; }
+    public string? Sha1After { get; set; }
+    /// <summary>Who recorded it: monitor (scan), realtime, Invoke-HidsScan, Update-HidsBaseline.</summary>
+    public string Source { get; set; } = "";
+    public string? Diff { get; set; }
+    public string FullLog { get; set; } = "";
+}
+
+/// <summary>A change to apply to the store in the writer's next transaction.</summary>
+internal abstract record StoreOp;
+internal sealed record UpsertOp(BaselineEntry Entry) : StoreOp;
+internal sealed record DeleteOp(string Path) : StoreOp;
+internal sealed record HistoryOp(FileChangeRecord Record, LogEvent? Event) : StoreOp;
+
+/// <summary>
+/// The baseline: SQLite (WAL) at queue/syscheck.db. Every change is written in a transaction together with its
+/// history row and its pending event (the outbox), so a kill -9 at any moment leaves either the old or the new state
+/// and no change whose event is lost. One writer at a time: see <see cref="WriterLock"/>.
+/// </summary>
+public sealed class BaselineStore : IDisposable
+{
+    private const int SchemaVersion = 1;
+    private readonly SqliteConnection _db;
+    public string FilePath { get; }
+
+    private BaselineStore(string path, SqliteConnection db) { FilePath = path; _db = db; }
+
+    /// <summary>
+    /// Opens (creating if needed) the store. A store that fails to open or fails PRAGMA quick_check is moved aside to
+    /// syscheck.db.corrupt-&lt;time&gt; and a new one is created; <paramref name="corruption"/> then says what happened.
+    /// </summary>
+    public static BaselineStore Open(string path, out string? corruption, bool check = true)
+    {
+        corruption = null;
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        try
+        {
+            var s = OpenRaw(path);
+            if (check)
+            {
+                var qc = s.Scalar("PRAGMA quick_check")?.ToString();
+                if (qc != "ok") { s.Dispose(); throw new InvalidDataException("quick_check: " + qc); }
+            }
+            s.EnsureSchema();
+            return s;
+        }
+        catch (Exception ex) when (ex is SqliteException or InvalidDataException)
+        {
+            SqliteConnection.ClearAllPools();
+            var aside = $"{path}.corrupt-{DateTime.UtcNow:yyyyMMddHHmmss}";
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+                if (File.Exists(path + suffix)) File.Move(path + suffix, aside + suffix, overwrite: true);
+            corruption = $"Integrity database '{path}' is corrupt ({ex.Message.Trim()}); moved aside to '{aside}' and rebuilt. " +
+                         "The next scan builds a new baseline: changes made before it cannot be reported.";
+            var s = OpenRaw(path);
+            s.EnsureSchema();
+            return s;
+        }
+    }
+
+    private static BaselineStore OpenRaw(string path)
+    {
+        var cs = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 60 }.ToString();
+        var db = new SqliteConnection(cs);
+        db.Open();
+        var s = new BaselineStore(path, db);
+        s.Exec("PRAGMA busy_timeout=60000");
+        s.Exec("PRAGMA journal_mode=WAL");
+        s.Exec("PRAGMA synchronous=NORMAL");
+        return s;
+    }
+
+    private void EnsureSchema()
+    {
+        Exec("""
+            CREATE TABLE IF NOT EXISTS files(
+              path TEXT PRIMARY KEY, kind INTEGER NOT NULL, size INTEGER, mode INTEGER, uid INTEGER, gid INTEGER,
+              inode INTEGER, dev INTEGER, mtime INTEGER, ctime INTEGER, md5 BLOB, sha1 BLOB, sha256 BLOB, link TEXT,
+              flags INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS history(
+              id INTEGER PRIMARY KEY, time INTEGER NOT NULL, path TEXT NOT NULL, change TEXT NOT NULL, attrs TEXT,
+              size_before INTEGER, size_after INTEGER, sha256_before TEXT, sha256_after TEXT, md5_after TEXT, sha1_after TEXT,
+              source TEXT, diff TEXT, full_log TEXT);
+            CREATE INDEX IF NOT EXISTS history_path ON history(path, id);
+            CREATE INDEX IF NOT EXISTS history_time ON history(time);
+            CREATE TABLE IF NOT EXISTS outbox(id INTEGER PRIMARY KEY, created INTEGER NOT NULL, event TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+            CREATE TABLE IF NOT EXISTS scans(id INTEGER PRIMARY KEY, source TEXT, started INTEGER, ended INTEGER,
+              files INTEGER, added INTEGER, changed INTEGER, deleted INTEGER, complete INTEGER);
+            """);
+        if (GetMeta("schema") is null) SetMeta("schema", SchemaVersion.ToString());
+    }
+
+    internal void Exec(string sql)
+    {
+        using var c = _db.CreateCommand(); c.CommandText = sql; c.ExecuteNonQuery();
+    }
+
+    internal object? Scalar(string sql, params (string, object?)[] args)
+    {
+        using var c = _db.CreateCommand(); c.CommandText = sql;
+        foreach (var (n, v) in args) c.Parameters.AddWithValue(n, v ?? DBNull.Value);
+        return c.ExecuteScalar();
+    }
+
+    public string? GetMeta(string key) => Scalar("SELECT value FROM meta WHERE key=$k", ("$k", key)) as string;
+    public void SetMeta(string key, string value)
+    {
+        using var c = _db.CreateCommand();
+        c.CommandText = "INSERT INTO meta(key,value) VALUES($k,$v) ON CONFLICT(key) DO UPDATE SET value=excluded.value";
+        c.Parameters.AddWithValue("$k", key); c.Parameters.AddWithValue("$v", value);
+        c.ExecuteNonQuery();
+    }
+
+    public long Count() => (long)(Scalar("SELECT count(*) FROM files") ?? 0L);
+
+    /// <summary>Whether a complete scan of this root has been recorded (otherwise the next scan is its first baseline).</summary>
+    public bool IsRootBaselined(string root) => GetMeta("root:" + root) == "1";
+
+    private static BaselineEntry Read(SqliteDataReader r) => new()
+    {
+        Path = r.GetString(0), Kind = (FileKind)r.GetInt32(1), Size = r.GetInt64(2), Mode = (uint)r.GetInt64(3),
+        Uid = (uint)r.GetInt64(4), Gid = (uint)r.GetInt64(5), Inode = (ulong)r.GetInt64(6), Device = (ulong)r.GetInt64(7),
+        MtimeNs = r.GetInt64(8), CtimeNs = r.GetInt64(9),
+        Md5 = r.IsDBNull(10) ? null : (byte[])r.GetValue(10), Sha1 = r.IsDBNull(11) ? null : (byte[])r.GetValue(11),
+        Sha256 = r.IsDBNull(12) ? null : (byte[])r.GetValue(12), LinkTarget = r.IsDBNull(13) ? null : r.GetString(13),
+        Flags = r.GetInt32(14),
+    };
+
+    private const string Columns = "path,kind,size,mode,uid,gid,inode,dev,mtime,ctime,md5,sha1,sha256,link,flags";
+
+    /// <summary>Loads the entries at or below each of <paramref name="scopes"/> (all entries when null).</summary>
+    public Dictionary<string, BaselineEntry> Load(IEnumerable<(string Path, bool Subtree)>? scopes = null)
+    {
+        var d = new Dictionary<string, BaselineEntry>(StringComparer.Ordinal);
+        using var c = _db.CreateCommand();
+        if (scopes is null)
+        {
+            c.CommandText = $"SELECT {Columns} FROM files";
+            using var r = c.ExecuteReader();
+            while (r.Read()) { var e = Read(r); d[e.Path] = e; }
+            return d;
+        }
+        // path = s OR path in (s + '/', s + '0'): '0' is the character after '/', so the range is exactly the subtree.
+        c.CommandText = $"SELECT {Columns} FROM files WHERE path=$p OR ($sub AND path>$lo AND path<$hi)";
+        var pp = c.Parameters.Add("$p", SqliteType.Text); var lo = c.Parameters.Add("$lo", SqliteType.Text); var hi = c.Parameters.Add("$hi", SqliteType.Text);
+        var sub = c.Parameters.Add("$sub", SqliteType.Integer);
+        foreach (var (s, subtree) in scopes.Distinct())
+        {
+            pp.Value = s; var b = s == "/" ? "" : s; lo.Value = b + "/"; hi.Value = b + "0"; sub.Value = subtree ? 1 : 0;
+            using var r = c.ExecuteReader();
+            while (r.Read()) { var e = Read(r); d[e.Path] = e; }
+        }
+        return d;
+    }
+
+    public BaselineEntry? Get(string path)
+    {
+        using var c = _db.CreateCommand();
+        c.CommandText = $"SELECT {Columns} FROM files WHERE path=$p";
+        c.Parameters.AddWithValue("$p", path);
+        using var r = c.ExecuteReader();
+        return r.Read() ? Read(r) : null;
+    }
+
+    /// <summary>Applies a batch of operations in one IMMEDIATE transaction; returns the outbox ids it added.</summary>
+    internal List<long> Apply(IReadOnlyList<StoreOp> ops)
+    {
+        var outboxIds = new List<long>();
+        if (ops.Count == 0) return outboxIds;
+        using var tx = _db.BeginTransaction(deferred: false);
+        using var up = _db.CreateCommand();
+        up.Transaction = tx;
+        up.CommandText = $"INSERT OR REPLACE INTO files({Columns}) VALUES($path,$kind,$size,$mode,$uid,$gid,$inode,$dev,$mtime,$ctime,$md5,$sha1,$sha256,$link,$flags)";
+        var names = new[] { "$path", "$kind", "$size", "$mode", "$uid", "$gid", "$inode", "$dev", "$mtime", "$ctime", "$md5", "$sha1", "$sha256", "$link", "$flags" };
+        var P = names.Select(n => up.Parameters.Add(n, SqliteType.Integer)).ToArray();
+        up.Prepare();
+        using var del = _db.CreateCommand();
+        del.Transaction = tx;
+        del.CommandText = "DELETE FROM files WHERE path=$p";
+        var delP = del.Parameters.Add("$p", SqliteType.Text);
+        using var hist = _db.CreateCommand();
+        hist.Transaction = tx;
+        hist.CommandText = "INSERT INTO history(time,path,change,attrs,size_before,size_after,sha256_before,sha256_after,md5_after,sha1_after,source,diff,full_log) " +
+                           "VALUES($t,$p,$c,$a,$sb,$sa,$hb,$ha,$m,$s1,$src,$d,$fl)";
+        using var outbox = _db.CreateCommand();
+        outbox.Transaction = tx;
+        outbox.CommandText = "INSERT INTO outbox(created,event) VALUES($t,$e) RETURNING id";
+        foreach (var op in ops)
+        {
+            switch (op)
+            {
+                case UpsertOp u:
+                    var e = u.Entry;
+                    P[0].Value = e.Path; P[1].Value = (int)e.Kind; P[2].Value = e.Size; P[3].Value = (long)e.Mode; P[4].Value = (long)e.Uid;
+                    P[5].Value = (long)e.Gid; P[6].Value = (long)e.Inode; P[7].Value = (long)e.Device; P[8].Value = e.MtimeNs; P[9].Value = e.CtimeNs;
+                    P[10].Value = (object?)e.Md5 ?? DBNull.Value; P[11].Value = (object?)e.Sha1 ?? DBNull.Value; P[12].Value = (object?)e.Sha256 ?? DBNull.Value;
+                    P[13].Value = (object?)e.LinkTarget ?? DBNull.Value; P[14].Value = e.Flags;
+                    up.ExecuteNonQuery();
+                    break;
+                case DeleteOp d:
+                    delP.Value = d.Path; del.ExecuteNonQuery();
+                    break;
+                case HistoryOp h:
+                    var rec = h.Record;
+                    hist.Parameters.Clear();
+                    hist.Parameters.AddWithValue("$t", rec.Time.ToUnixTimeMilliseconds());
+                    hist.Parameters.AddWithValue("$p", rec.Path);
+                    hist.Parameters.AddWithValue("$c", rec.Change);
+                    hist.Parameters.AddWithValue("$a", string.Join(",", rec.ChangedAttributes));
+                    hist.Parameters.AddWithValue("$sb", (object?)rec.SizeBefore ?? DBNull.Value);
+                    hist.Parameters.AddWithValue("$sa", (object?)rec.SizeAfter ?? DBNull.Value);
+                    hist.Parameters.AddWithValue("$hb", (object?)rec.Sha256Before ?? DBNull.Value);
+                    hist.Parameters.AddWithValue("$ha", (object?)rec.Sha256After ?? DBNull.Value);
+                    hist.Parameters.AddWithValue("$m", (object?)rec.Md5After ?? DBNull.Value);
+                    hist.Parameters.AddWithValue("$s1", (object?)rec.Sha1After ?? DBNull.Value);
+                    hist.Parameters.AddWithValue("$src", rec.Source);
+                    hist.Parameters.AddWithValue("$d", (object?)rec.Diff ?? DBNull.Value);
+                    hist.Parameters.AddWithValue("$fl", rec.FullLog);
+                    hist.ExecuteNonQuery();
+                    if (h.Event is not null)
+                    {
+                        outbox.Parameters.Clear();
+                        outbox.Parameters.AddWithValue("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                        outbox.Parameters.AddWithValue("$e", JsonSerializer.Serialize(h.Event));
+                        outboxIds.Add((long)outbox.ExecuteScalar()!);
+                    }
+                    break;
+            }
+        }
+        tx.Commit();
+        return outboxIds;
+    }
+
+    /// <summary>Records that a full scan of these roots completed (their next scans report new files).</summary>
+    internal void MarkRootsBaselined(IEnumerable<string> roots)
+    {
+        using var tx = _db.BeginTransaction(deferred: false);
+        foreach (var r in roots)
+        {
+            using var c = _db.CreateCommand();
+            c.Transaction = tx;
+            c.CommandText = "INSERT INTO meta(key,value) VALUES($k,'1') ON CONFLICT(key) DO UPDATE SET value='1'";
+            c.Parameters.AddWithValue("$k", "root:" + r);
+            c.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
+    internal long BeginScan(string source)
+    {
+        using var c = _db.CreateCommand();
+        c.CommandText = "INSERT INTO scans(source,started,complete) VALUES($s,$t,0) RETURNING id";
+        c.Parameters.AddWithValue("$s", source); c.Parameters.AddWithValue("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        return (long)c.ExecuteScalar()!;
+    }
+
+    internal void EndScan(long id, ScanSummary s)
+    {
+        using var c = _db.CreateCommand();
+        c.CommandText = "UPDATE scans SET ended=$e,files=$f,added=$a,changed=$c,deleted=$d,complete=$ok WHERE id=$id";
+        c.Parameters.AddWithValue("$e", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        c.Parameters.AddWithValue("$f", s.Files); c.Parameters.AddWithValue("$a", s.Added); c.Parameters.AddWithValue("$c", s.Changed);
+        c.Parameters.AddWithValue("$d", s.Deleted); c.Parameters.AddWithValue("$ok", s.Completed ? 1 : 0); c.Parameters.AddWithValue("$id", id);
+        c.ExecuteNonQuery();
+    }
+
+    /// <summary>(start, end) of the last completed scan, if any.</summary>
+    public (DateTimeOffset Start, DateTimeOffset End)? LastCompletedScan()
+    {
+        using var c = _db.CreateCommand();
+        c.CommandText = "SELECT started, ended FROM scans WHERE complete=1 ORDER BY id DESC LIMIT 1";
+        using var r = c.ExecuteReader();
+        if (!r.Read()) return null;
+        return (DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)));
+    }
+
+    public List<(long Id, LogEvent Event)> ReadOutbox(int max = 1000)
+    {
+        var list = new List<(long, LogEvent)>();
+        using var c = _db.CreateCommand();
+        c.CommandText = "SELECT id, event FROM outbox ORDER BY id LIMIT $n";
+        c.Parameters.AddWithValue("$n", max);
+        using var r = c.ExecuteReader();
+        while (r.Read())
+        {
+            LogEvent? ev = null;
+            try { ev = JsonSerializer.Deserialize<LogEvent>(r.GetString(1)); } catch (JsonException) { }
+            if (ev is not null) list.Add((r.GetInt64(0), ev));
+        }
+        return list;
+    }
+
+    public long OutboxCount() => (long)(Scalar("SELECT count(*) FROM outbox") ?? 0L);
+
+    public void DeleteOutbox(IEnumerable<long> ids)
+    {
+        using var tx = _db.BeginTransaction(deferred: false);
+        using var c = _db.CreateCommand();
+        c.Transaction = tx;
+        c.CommandText = "DELETE FROM outbox WHERE id=$id";
+        var p = c.Parameters.Add("$id", SqliteType.Integer);
+        foreach (var id in ids) { p.Value = id; c.ExecuteNonQuery(); }
+        tx.Commit();
+    }
+
+    private static FileChangeRecord ReadHistory(SqliteDataReader r) => new()
+    {
+        Id = r.GetInt64(0), Time = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)).ToLocalTime(), Path = r.GetString(2),
+        Change = r.GetString(3),
+        ChangedAttributes = r.IsDBNull(4) || r.GetString(4).Length == 0 ? Array.Empty<string>() : r.GetString(4).Split(','),
+        SizeBefore = r.IsDBNull(5) ? null : r.GetInt64(5), SizeAfter = r.IsDBNull(6) ? null : r.GetInt64(6),
+        Sha256Before = r.IsDBNull(7) ? null : r.GetString(7), Sha256After = r.IsDBNull(8) ? null : r.GetString(8),
+        Md5After = r.IsDBNull(9) ? null : r.GetString(9), Sha1After = r.IsDBNull(10) ? null : r.GetString(10),
+        Source = r.IsDBNull(11) ? "" : r.GetString(11), Diff = r.IsDBNull(12) ? null : r.GetString(12),
+        FullLog = r.IsDBNull(13) ? "" : r.GetString(13),
+    };
+
+    private const string HistoryColumns = "id,time,path,change,attrs,size_before,size_after,sha256_before,sha256_after,md5_after,sha1_after,source,diff,full_log";
+
+    /// <summary>Recorded changes of one path, or of everything below it when <paramref name="recurse"/>; oldest first.</summary>
+    public List<FileChangeRecord> History(string path, bool recurse = false, DateTimeOffset? since = null)
+    {
+        var list = new List<FileChangeRecord>();
+        using var c = _db.CreateCommand();
+        c.CommandText = $"SELECT {HistoryColumns} FROM history WHERE (path=$p" + (recurse ? " OR (path>$lo AND path<$hi)" : "") + ") AND time>=$t ORDER BY id";
+        c.Parameters.AddWithValue("$p", path);
+        var b = path == "/" ? "" : path;
+        c.Parameters.AddWithValue("$lo", b + "/"); c.Parameters.AddWithValue("$hi", b + "0");
+        c.Parameters.AddWithValue("$t", (since ?? DateTimeOffset.MinValue.AddYears(1970)).ToUnixTimeMilliseconds());
+        using var r = c.ExecuteReader();
+        while (r.Read()) list.Add(ReadHistory(r));
+        return list;
+    }
+
+    public List<FileChangeRecord> HistorySince(DateTimeOffset since)
+    {
+        var list = new List<FileChangeRecord>();
+        using var c = _db.CreateCommand();
+        c.CommandText = $"SELECT {HistoryColumns} FROM history WHERE time>=$t ORDER BY id";
+        c.Parameters.AddWithValue("$t", since.ToUnixTimeMilliseconds());
+        using var r = c.ExecuteReader();
+        while (r.Read()) list.Add(ReadHistory(r));
+        return list;
+    }
+
+    public int CountChanges(string path)
+        => Convert.ToInt32(Scalar("SELECT count(*) FROM history WHERE path=$p AND change='Modified'", ("$p", path)) ?? 0);
+
+    public void Dispose() => _db.Dispose();
+}
+
+/// <summary>
+/// The one-writer rule: whoever writes the baseline (the monitor's scans and realtime checks, Invoke-HidsScan,
+/// Update-HidsBaseline) holds an exclusive flock on queue/syscheck.lock. The kernel drops it when the process dies.
+/// </summary>
+public sealed class WriterLock : IDisposable
+{
+    private readonly FileStream _fs;
+    private WriterLock(FileStream fs) => _fs = fs;
+
+    public static string PathFor(InstancePaths paths) => System.IO.Path.Combine(paths.Queue, "syscheck.lock");
+
+    /// <summary>Waits up to <paramref name="timeout"/>; null when another writer still holds it.</summary>
+    public static WriterLock? TryAcquire(string path, TimeSpan timeout, CancellationToken ct = default, Action? waiting = null)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        var until = DateTime.UtcNow + timeout;
+        bool told = false;
+        while (true)
+        {
+            try
+            {
+                // .NET takes flock(LOCK_EX|LOCK_NB) for FileShare.None on Linux.
+                return new WriterLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            }
+            catch (IOException) when (DateTime.UtcNow < until && !ct.IsCancellationRequested)
+            {
+                if (!told) { waiting?.Invoke(); told = true; }
+                Thread.Sleep(20);
+            }
+            catch (IOException) { return null; }
+        }
+    }
+
+    public void Dispose() => _fs.Dispose();
+}

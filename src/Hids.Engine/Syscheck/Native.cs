@@ -1,0 +1,160 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Hids.Engine.Syscheck;
+
+/// <summary>The kind of file-system object an entry describes.</summary>
+public enum FileKind { File = 0, Directory = 1, Symlink = 2, Fifo = 3, Socket = 4, CharDevice = 5, BlockDevice = 6, Other = 7 }
+
+/// <summary>What one statx(2) call tells about a path (symlinks are not followed).</summary>
+public struct FileStat
+{
+    public FileKind Kind;
+    public uint Mode;     // permission bits incl. setuid/setgid/sticky (no type bits)
+    public uint Uid;
+    public uint Gid;
+    public ulong Inode;
+    public ulong Device;
+    public long Size;
+    public long MtimeNs;
+    public long CtimeNs;
+}
+
+/// <summary>Linux system calls syscheck needs (statx, inotify, poll), called directly through libc.</summary>
+internal static unsafe class Native
+{
+    private const int AT_FDCWD = -100;
+    private const int AT_SYMLINK_NOFOLLOW = 0x100;
+    private const uint STATX_BASIC_STATS = 0x7ff;
+
+    public const int EACCES = 13, ENOENT = 2, ENOSPC = 28, EINTR = 4, EAGAIN = 11, ENOTDIR = 20, ELOOP = 40;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int statx(int dirfd, byte* path, int flags, uint mask, byte* buf);
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern int inotify_init1(int flags);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int inotify_add_watch(int fd, byte* path, uint mask);
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern int inotify_rm_watch(int fd, int wd);
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern nint read(int fd, byte* buf, nint count);
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern int close(int fd);
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern int poll(PollFd* fds, nuint nfds, int timeout);
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern int posix_fadvise(int fd, long offset, long len, int advice);
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd { public int fd; public short events; public short revents; }
+    public const short POLLIN = 1;
+
+    /// <summary>lstat-like statx; returns 0 or an errno.</summary>
+    public static int Stat(string path, out FileStat st)
+    {
+        st = default;
+        int max = Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
+        Span<byte> pathBuf = max <= 1024 ? stackalloc byte[max] : new byte[max];
+        int n = Encoding.UTF8.GetBytes(path, pathBuf);
+        pathBuf[n] = 0;
+        byte* buf = stackalloc byte[256];
+        int rc;
+        fixed (byte* p = pathBuf) rc = statx(AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf);
+        if (rc != 0) return Marshal.GetLastPInvokeError();
+        uint mode = *(ushort*)(buf + 28);
+        st.Kind = (mode & 0xF000) switch
+        {
+            0x8000 => FileKind.File,
+            0x4000 => FileKind.Directory,
+            0xA000 => FileKind.Symlink,
+            0x1000 => FileKind.Fifo,
+            0xC000 => FileKind.Socket,
+            0x2000 => FileKind.CharDevice,
+            0x6000 => FileKind.BlockDevice,
+            _ => FileKind.Other,
+        };
+        st.Mode = mode & 0xFFF;
+        st.Uid = *(uint*)(buf + 20);
+        st.Gid = *(uint*)(buf + 24);
+        st.Inode = *(ulong*)(buf + 32);
+        st.Size = *(long*)(buf + 40);
+        st.CtimeNs = *(long*)(buf + 96) * 1_000_000_000L + *(uint*)(buf + 104);
+        st.MtimeNs = *(long*)(buf + 112) * 1_000_000_000L + *(uint*)(buf + 120);
+        st.Device = ((ulong)*(uint*)(buf + 136) << 32) | *(uint*)(buf + 140);
+        return 0;
+    }
+
+    public static int AddWatch(int fd, string path, uint mask)
+    {
+        var bytes = Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = bytes) return inotify_add_watch(fd, p, mask);
+    }
+
+    public static string ErrnoText(int errno) => errno switch
+    {
+        EACCES => "permission denied",
+        ENOENT => "no such file or directory",
+        ENOSPC => "no space left (inotify watch limit reached)",
+        ENOTDIR => "not a directory",
+        ELOOP => "too many levels of symbolic links",
+        _ => Marshal.GetPInvokeErrorMessage(errno),
+    };
+}
+
+/// <summary>Maps uid/gid to names from /etc/passwd and /etc/group (read once per process, refreshed on demand).</summary>
+public static class AccountNames
+{
+    private static Dictionary<uint, string>? _users, _groups;
+    private static DateTime _loaded;
+
+    private static Dictionary<uint, string> Load(string file)
+    {
+        var d = new Dictionary<uint, string>();
+        try
+        {
+            foreach (var line in File.ReadLines(file))
+            {
+                var f = line.Split(':');
+                if (f.Length > 2 && uint.TryParse(f[2], out var id)) d.TryAdd(id, f[0]);
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return d;
+    }
+
+    private static void Ensure()
+    {
+        if (_users is null || DateTime.UtcNow - _loaded > TimeSpan.FromMinutes(5))
+        {
+            _users = Load("/etc/passwd"); _groups = Load("/etc/group"); _loaded = DateTime.UtcNow;
+        }
+    }
+
+    public static string User(uint uid) { Ensure(); return _users!.TryGetValue(uid, out var n) ? n : uid.ToString(); }
+    public static string Group(uint gid) { Ensure(); return _groups!.TryGetValue(gid, out var n) ? n : gid.ToString(); }
+
+    /// <summary>"rw-r--r--" with s/S/t/T for setuid, setgid and sticky, as ls shows it.</summary>
+    public static string PermString(uint mode)
+    {
+        Span<char> c = stackalloc char[9];
+        c[0] = (mode & 0x100) != 0 ? 'r' : '-';
+        c[1] = (mode & 0x80) != 0 ? 'w' : '-';
+        c[2] = (mode & 0x800) != 0 ? ((mode & 0x40) != 0 ? 's' : 'S') : ((mode & 0x40) != 0 ? 'x' : '-');
+        c[3] = (mode & 0x20) != 0 ? 'r' : '-';
+        c[4] = (mode & 0x10) != 0 ? 'w' : '-';
+        c[5] = (mode & 0x400) != 0 ? ((mode & 0x8) != 0 ? 's' : 'S') : ((mode & 0x8) != 0 ? 'x' : '-');
+        c[6] = (mode & 0x4) != 0 ? 'r' : '-';
+        c[7] = (mode & 0x2) != 0 ? 'w' : '-';
+        c[8] = (mode & 0x200) != 0 ? ((mode & 0x1) != 0 ? 't' : 'T') : ((mode & 0x1) != 0 ? 'x' : '-');
+        return new string(c);
+    }
+}

@@ -1,0 +1,486 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.IO.Enumeration;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Hids.Engine.Core;
+using Microsoft.Win32.SafeHandles;
+
+namespace Hids.Engine.Syscheck;
+
+/// <summary>A path to check: a directory (walked recursively within its root's limits) or a single path.</summary>
+public readonly record struct ScanTarget(string Path, bool Recursive);
+
+/// <summary>
+/// One scan: a parallel walk (statx, no symlink following) feeding hash workers (MD5/SHA-1/SHA-256 in one read),
+/// and a single writer that commits results in batches. Files whose size, mtime, ctime and inode match the baseline
+/// are not read again unless <see cref="Force"/>.
+/// </summary>
+internal sealed class Scanner
+{
+    private readonly SyscheckPolicy _policy;
+    private readonly BaselineStore _store;
+    private readonly DiffStore _diffs;
+    private readonly IHidsLog _log;
+    public bool Force { get; init; }
+    public string Source { get; init; } = "scan";
+    public int Workers { get; init; }
+    public int BatchSize { get; init; } = 2000;
+    /// <summary>Whether the scan gets a row in the scans table (full and cmdlet scans; not realtime re-checks).</summary>
+    public bool RecordScan { get; init; } = true;
+    /// <summary>Update-HidsBaseline: record every difference as "Accepted", with no event.</summary>
+    public bool Accept { get; init; }
+
+    private Dictionary<string, BaselineEntry> _baseline = new();
+    private HashSet<string> _firstBaselineRoots = new();
+    private readonly ConcurrentQueue<HidsDiagnostic> _problems = new();
+    private readonly ConcurrentDictionary<string, byte> _unverified = new();
+    private BlockingCollection<HashWork> _hashQueue = null!;
+    private BlockingCollection<FileResult> _results = null!;
+    private long _files, _hashed, _bytes, _errors, _problemCount;
+    private volatile string? _current;
+
+    private sealed record HashWork(string Path, FileStat Stat, BaselineEntry? Before, WatchRoot Root);
+
+    private enum ResultKind { Added, Modified, Touched, Deleted, DropSilently }
+
+    private sealed record FileResult(ResultKind Kind, string Path, BaselineEntry? Entry, BaselineEntry? Before, string[] Attrs, string? Diff, WatchRoot? Root);
+
+    public Scanner(SyscheckPolicy policy, BaselineStore store, DiffStore diffs, IHidsLog log)
+    {
+        _policy = policy; _store = store; _diffs = diffs; _log = log;
+    }
+
+    private void Problem(string code, string file, string message, string? hint = null)
+    {
+        Interlocked.Increment(ref _errors);
+        if (Interlocked.Increment(ref _problemCount) > 1000) return;
+        _problems.Enqueue(new HidsDiagnostic { Severity = DiagnosticSeverity.Warning, Code = code, File = file, Message = message, Hint = hint });
+        _log.Warn("hids-syscheckd", $"{code}: {file}: {message}");
+    }
+
+    /// <summary>Expands targets: roots nested below a recursive target are walked as their own targets.</summary>
+    private List<(ScanTarget Target, WatchRoot Root)> Expand(IEnumerable<ScanTarget> targets)
+    {
+        var list = new List<(ScanTarget, WatchRoot)>();
+        var seen = new HashSet<string>();
+        foreach (var t in targets)
+        {
+            var path = SyscheckPolicy.Normalize(t.Path);
+            var root = _policy.RootOf(path);
+            if (root is null) { Problem("HIDS3005", path, "not below any configured <directories> entry; not scanned"); continue; }
+            if (seen.Add(path)) list.Add((new ScanTarget(path, t.Recursive), root));
+            if (!t.Recursive) continue;
+            foreach (var r in _policy.Roots)
+                if (r.Path != path && r.Path.StartsWith(path == "/" ? "/" : path + "/", StringComparison.Ordinal) && seen.Add(r.Path))
+                    list.Add((new ScanTarget(r.Path, true), r));
+        }
+        return list;
+    }
+
+    public ScanSummary Run(IEnumerable<ScanTarget> targets, IProgress<ScanProgress>? progress, CancellationToken ct, out List<long> outboxIds)
+    {
+        var sw = Stopwatch.StartNew();
+        var summary = new ScanSummary { Started = DateTimeOffset.Now, FullRehash = Force };
+        var work = Expand(targets);
+        summary.Paths = work.Select(w => w.Target.Path).ToArray();
+        _firstBaselineRoots = work.Select(w => w.Root.Path).Distinct().Where(r => !_store.IsRootBaselined(r)).ToHashSet();
+        summary.FirstBaseline = _firstBaselineRoots.Count > 0;
+        _baseline = _store.Load(work.Select(w => (w.Target.Path, w.Target.Recursive)));
+        long expected = _baseline.Count;
+        var scanId = RecordScan ? _store.BeginScan(Source) : 0;
+
+        int workers = Workers > 0 ? Workers : Math.Clamp(Environment.ProcessorCount, 2, 8);
+        _hashQueue = new BlockingCollection<HashWork>(4096);
+        _results = new BlockingCollection<FileResult>(8192);
+        var ids = new List<long>();
+        var writer = Task.Factory.StartNew(() => WriterLoop(summary, ids), TaskCreationOptions.LongRunning);
+
+        // Directory walk: a shared queue of directories, `workers` walkers, completion when no directory is pending.
+        var dirs = new BlockingCollection<(string Dir, WatchRoot Root, int Depth)>();
+        int pending = 0;
+        void EnqueueDir(string d, WatchRoot r, int depth) { Interlocked.Increment(ref pending); dirs.Add((d, r, depth)); }
+        foreach (var (t, root) in work)
+        {
+            if (ct.IsCancellationRequested) break;
+            int err = Native.Stat(t.Path, out var st);
+            if (err != 0)
+            {
+                if (err != Native.ENOENT) { Problem("HIDS3002", t.Path, Native.ErrnoText(err)); _unverified[t.Path] = 0; }
+                else if (t.Path == root.Path) Problem("HIDS3004", t.Path, "configured directory does not exist", "Create it or remove it from <directories>.");
+                continue;
+            }
+            if (st.Kind == FileKind.Directory) { if (t.Recursive) EnqueueDir(t.Path, root, SyscheckPolicy.DepthBelow(root, t.Path) + 1); }
+            else if (!_policy.IsIgnored(t.Path)) ProcessEntry(t.Path, st, root);
+        }
+        if (Volatile.Read(ref pending) == 0) dirs.CompleteAdding();
+
+        var walkers = Enumerable.Range(0, Math.Min(workers, 4)).Select(_ => Task.Factory.StartNew(() =>
+        {
+            foreach (var (d, r, depth) in dirs.GetConsumingEnumerable())
+            {
+                try { if (!ct.IsCancellationRequested) WalkDir(d, r, depth, EnqueueDir); }
+                catch (Exception ex) { Problem("HIDS3002", d, "walk failed: " + ex.Message); _unverified[d] = 0; }
+                finally { if (Interlocked.Decrement(ref pending) == 0) dirs.CompleteAdding(); }
+            }
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        var hashers = Enumerable.Range(0, workers).Select(_ => Task.Factory.StartNew(HashLoop, TaskCreationOptions.LongRunning)).ToArray();
+
+        var all = walkers.Concat(new[] { Task.WhenAll(walkers).ContinueWith(_ => _hashQueue.CompleteAdding()) }).ToArray();
+        while (!Task.WaitAll(all, 250))
+            Report(progress, "Scanning", expected);
+        Task.WaitAll(hashers);
+        Report(progress, "Recording", expected);
+
+        bool completed = !ct.IsCancellationRequested && walkers.All(w => w.IsCompletedSuccessfully) && hashers.All(h => h.IsCompletedSuccessfully);
+        if (completed)
+        {
+            foreach (var b in _baseline.Values)
+            {
+                if (b.Seen) continue;
+                if (_unverified.Keys.Any(u => b.Path == u || b.Path.StartsWith(u + "/", StringComparison.Ordinal))) continue;
+                var root = _policy.RootOf(b.Path);
+                int err = Native.Stat(b.Path, out _);
+                if (err == Native.ENOENT && root is not null && !_policy.IsIgnored(b.Path))
+                    _results.Add(new FileResult(ResultKind.Deleted, b.Path, null, b, Array.Empty<string>(), null, root));
+                else if (err == 0 || err == Native.ENOENT || err == Native.ENOTDIR)
+                    _results.Add(new FileResult(ResultKind.DropSilently, b.Path, null, b, Array.Empty<string>(), null, root));
+            }
+        }
+        _results.CompleteAdding();
+        writer.Wait();
+        if (writer.Exception is not null) throw writer.Exception.GetBaseException();
+        foreach (var t in walkers.Concat(hashers)) if (t.Exception is not null) throw t.Exception.GetBaseException();
+
+        if (completed)
+        {
+            var fullRoots = work.Where(w => w.Target.Recursive && w.Target.Path == w.Root.Path && !_unverified.ContainsKey(w.Root.Path)).Select(w => w.Root.Path).ToList();
+            if (fullRoots.Count > 0) _store.MarkRootsBaselined(fullRoots);
+        }
+        summary.Files = _files; summary.Hashed = _hashed; summary.BytesHashed = _bytes; summary.Errors = _errors;
+        summary.Problems = _problems.ToList();
+        summary.Completed = completed;
+        summary.Duration = sw.Elapsed;
+        if (RecordScan) _store.EndScan(scanId, summary);
+        Report(progress, "Done", expected);
+        outboxIds = ids;
+        return summary;
+    }
+
+    private void Report(IProgress<ScanProgress>? p, string phase, long expected)
+        => p?.Report(new ScanProgress { Phase = phase, FilesSeen = Interlocked.Read(ref _files), FilesHashed = Interlocked.Read(ref _hashed), BytesHashed = Interlocked.Read(ref _bytes), Expected = expected, CurrentPath = _current });
+
+    private static readonly EnumerationOptions EnumOptions = new() { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
+
+    private void WalkDir(string dir, WatchRoot root, int depth, Action<string, WatchRoot, int> enqueue)
+    {
+        _current = dir;
+        List<string> names;
+        try
+        {
+            names = new FileSystemEnumerable<string>(dir, (ref FileSystemEntry e) => e.FileName.ToString(), EnumOptions).ToList();
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            if (ex is DirectoryNotFoundException) return;
+            Problem("HIDS3002", dir, "directory cannot be read: " + ex.Message, "Run as a user that can read it, or <ignore> it.");
+            _unverified[dir] = 0;
+            return;
+        }
+        var prefix = dir == "/" ? "/" : dir + "/";
+        foreach (var name in names)
+        {
+            var path = prefix + name;
+            if (_policy.IsIgnored(path)) continue;
+            int err = Native.Stat(path, out var st);
+            if (err != 0)
+            {
+                if (err != Native.ENOENT) Problem("HIDS3001", path, Native.ErrnoText(err));
+                continue;
+            }
+            if (st.Kind == FileKind.Directory)
+            {
+                if (_policy.IsRoot(path)) continue; // walked as its own root
+                if (depth <= root.MaxDepth) enqueue(path, root, depth + 1);
+                continue;
+            }
+            ProcessEntry(path, st, root);
+        }
+    }
+
+    private static bool HasDigests(BaselineEntry b, CheckFlags c)
+        => ((c & CheckFlags.Md5) == 0 || b.Md5 is not null) && ((c & CheckFlags.Sha1) == 0 || b.Sha1 is not null) && ((c & CheckFlags.Sha256) == 0 || b.Sha256 is not null);
+
+    private static BaselineEntry FromStat(string path, in FileStat st) => new()
+    {
+        Path = path, Kind = st.Kind, Size = st.Size, Mode = st.Mode, Uid = st.Uid, Gid = st.Gid, Inode = st.Inode, Device = st.Device,
+        MtimeNs = st.MtimeNs, CtimeNs = st.CtimeNs,
+    };
+
+    private void ProcessEntry(string path, FileStat st, WatchRoot root)
+    {
+        if (root.Restrict is not null && st.Kind != FileKind.Directory && !root.Restrict.IsMatch(path)) return;
+        Interlocked.Increment(ref _files);
+        _baseline.TryGetValue(path, out var b);
+        if (b is not null) b.Seen = true;
+        if (st.Kind == FileKind.File)
+        {
+            if (!Force && b is not null && b.Kind == FileKind.File && b.Size == st.Size && b.MtimeNs == st.MtimeNs && b.CtimeNs == st.CtimeNs
+                && b.Inode == st.Inode && b.Flags == 0 && HasDigests(b, root.Checks))
+                return; // unchanged: the cheap path
+            _hashQueue.Add(new HashWork(path, st, b, root));
+            return;
+        }
+        var e = FromStat(path, st);
+        if (st.Kind == FileKind.Symlink)
+        {
+            // Recorded as a link; never followed out of the tree.
+            try { e.LinkTarget = new FileInfo(path).LinkTarget; } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+        Emit(b, e, root, null);
+    }
+
+    private void Emit(BaselineEntry? b, BaselineEntry a, WatchRoot root, byte[]? content)
+    {
+        if (b is null)
+        {
+            if (root.ReportChanges && content is not null && a.Kind == FileKind.File && !_policy.IsNoDiff(a.Path))
+            {
+                try { if (!DiffStore.IsBinary(content)) _diffs.Save(a.Path, content); }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { Problem("HIDS3030", a.Path, "diff copy not stored: " + ex.Message); }
+            }
+            _results.Add(new FileResult(ResultKind.Added, a.Path, a, null, Array.Empty<string>(), null, root));
+            return;
+        }
+        var attrs = Compare(b, a, root.Checks);
+        if (attrs.Length == 0)
+        {
+            if (b.Size != a.Size || b.MtimeNs != a.MtimeNs || b.CtimeNs != a.CtimeNs || b.Inode != a.Inode || b.Mode != a.Mode || b.Uid != a.Uid || b.Gid != a.Gid
+                || b.Flags != a.Flags || !SameBytes(b.Md5, a.Md5) || !SameBytes(b.Sha1, a.Sha1) || !SameBytes(b.Sha256, a.Sha256) || Force)
+                _results.Add(new FileResult(ResultKind.Touched, a.Path, a, b, attrs, null, root));
+            return;
+        }
+        string? diff = null;
+        bool contentChanged = attrs.Any(x => x is "md5" or "sha1" or "sha256" or "size");
+        if (root.ReportChanges && a.Kind == FileKind.File && contentChanged)
+        {
+            if (_policy.IsNoDiff(a.Path)) diff = DiffStore.NoDiffNote;
+            else diff = _diffs.Update(a.Path, content, a.Size);
+        }
+        _results.Add(new FileResult(ResultKind.Modified, a.Path, a, b, attrs, diff, root));
+    }
+
+    private static bool SameBytes(byte[]? x, byte[]? y) => x is null ? y is null : y is not null && x.AsSpan().SequenceEqual(y);
+
+    internal static string[] Compare(BaselineEntry b, BaselineEntry a, CheckFlags c)
+    {
+        var attrs = new List<string>(4);
+        if (b.Kind != a.Kind) attrs.Add("type");
+        if (b.Kind == FileKind.Symlink && a.Kind == FileKind.Symlink && b.LinkTarget != a.LinkTarget) attrs.Add("link");
+        if ((c & CheckFlags.Size) != 0 && b.Size != a.Size && a.Kind != FileKind.Directory) attrs.Add("size");
+        if ((c & CheckFlags.Perm) != 0 && b.Mode != a.Mode) attrs.Add("perm");
+        if ((c & CheckFlags.Owner) != 0 && b.Uid != a.Uid) attrs.Add("owner");
+        if ((c & CheckFlags.Group) != 0 && b.Gid != a.Gid) attrs.Add("group");
+        if ((c & CheckFlags.Mtime) != 0 && b.MtimeNs / 1_000_000_000 != a.MtimeNs / 1_000_000_000) attrs.Add("mtime");
+        if ((c & CheckFlags.Inode) != 0 && b.Inode != a.Inode) attrs.Add("inode");
+        if ((c & CheckFlags.Md5) != 0 && b.Md5 is not null && a.Md5 is not null && !SameBytes(b.Md5, a.Md5)) attrs.Add("md5");
+        if ((c & CheckFlags.Sha1) != 0 && b.Sha1 is not null && a.Sha1 is not null && !SameBytes(b.Sha1, a.Sha1)) attrs.Add("sha1");
+        if ((c & CheckFlags.Sha256) != 0 && b.Sha256 is not null && a.Sha256 is not null && !SameBytes(b.Sha256, a.Sha256)) attrs.Add("sha256");
+        return attrs.ToArray();
+    }
+
+    // ---------------- hashing ----------------
+
+    private const int O_RDONLY = 0, O_NONBLOCK = 0x800, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000;
+    [DllImport("libc", SetLastError = true, EntryPoint = "open")]
+    private static extern int open_(string path, int flags);
+
+    private sealed class HashState
+    {
+        public readonly IncrementalHash Md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        public readonly IncrementalHash Sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+        public readonly IncrementalHash Sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        public readonly byte[] A = GC.AllocateUninitializedArray<byte>(1 << 20);
+        public readonly byte[] B = GC.AllocateUninitializedArray<byte>(1 << 20);
+    }
+
+    private void HashLoop()
+    {
+        var hs = new HashState();
+        foreach (var w in _hashQueue.GetConsumingEnumerable())
+        {
+            try { HashOne(w, hs); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Problem("HIDS3001", w.Path, "read failed: " + ex.Message);
+                if (w.Before is not null) w.Before.Seen = true;
+            }
+        }
+    }
+
+    private void HashOne(HashWork w, HashState hs)
+    {
+        _current = w.Path;
+        var checks = w.Root.Checks;
+        bool capture = w.Root.ReportChanges && !_policy.IsNoDiff(w.Path);
+        var pre = w.Stat;
+        FileStat post = pre;
+        byte[]? md5 = null, sha1 = null, sha256 = null, content = null;
+        bool stable = false;
+        for (int attempt = 0; attempt < 3 && !stable; attempt++)
+        {
+            int fd = open_(w.Path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+            if (fd < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == Native.ENOENT) { if (w.Before is not null) w.Before.Seen = false; return; } // vanished: reported as deleted
+                Problem("HIDS3001", w.Path, $"cannot open: {Native.ErrnoText(errno)}", errno == Native.EACCES ? "The scanner needs read access to every watched file (run the monitor as root) or <ignore> the file." : null);
+                // Keep what is known: compare the attributes that need no read, keep the stored digests.
+                var u = FromStat(w.Path, pre);
+                u.Md5 = w.Before?.Md5; u.Sha1 = w.Before?.Sha1; u.Sha256 = w.Before?.Sha256; u.Flags = w.Before?.Flags ?? 0;
+                Emit(w.Before, u, w.Root, null);
+                return;
+            }
+            using var h = new SafeFileHandle(fd, ownsHandle: true);
+            Native.posix_fadvise(fd, 0, 0, 2 /* SEQUENTIAL */);
+            MemoryStream? ms = capture && pre.Size <= _diffs.SizeLimit ? new MemoryStream((int)Math.Max(0, pre.Size)) : null;
+            long total = 0;
+            var bufs = new[] { hs.A, hs.B };
+            int cur = 0;
+            Task<int>? next = null;
+            while (true)
+            {
+                int n;
+                if (next is null) n = RandomAccess.Read(h, bufs[cur], total);
+                else { n = next.GetAwaiter().GetResult(); next = null; }
+                if (n <= 0) break;
+                var data = new ReadOnlySpan<byte>(bufs[cur], 0, n);
+                total += n;
+                // Big files: the next read is in flight while this chunk is hashed.
+                if (n == bufs[cur].Length && total < pre.Size + (1 << 20))
+                {
+                    int nxt = cur ^ 1;
+                    next = RandomAccess.ReadAsync(h, bufs[nxt].AsMemory(), total).AsTask();
+                }
+                if ((checks & CheckFlags.Md5) != 0) hs.Md5.AppendData(data);
+                if ((checks & CheckFlags.Sha1) != 0) hs.Sha1.AppendData(data);
+                if ((checks & CheckFlags.Sha256) != 0) hs.Sha256.AppendData(data);
+                if (ms is not null) { if (ms.Length + n <= _diffs.SizeLimit) ms.Write(data); else ms = null; }
+                if (next is not null) cur ^= 1;
+                else if (n < bufs[cur].Length && total >= pre.Size) { /* short read at EOF: one more read confirms */ }
+            }
+            md5 = (checks & CheckFlags.Md5) != 0 ? hs.Md5.GetHashAndReset() : null;
+            sha1 = (checks & CheckFlags.Sha1) != 0 ? hs.Sha1.GetHashAndReset() : null;
+            sha256 = (checks & CheckFlags.Sha256) != 0 ? hs.Sha256.GetHashAndReset() : null;
+            content = ms?.ToArray();
+            Interlocked.Increment(ref _hashed);
+            Interlocked.Add(ref _bytes, total);
+            // Re-stat: a file written while it was read gets read again (twice at most), then is marked unstable.
+            if (Native.Stat(w.Path, out post) != 0) { if (w.Before is not null) w.Before.Seen = false; return; }
+            stable = post.Size == pre.Size && post.MtimeNs == pre.MtimeNs && post.CtimeNs == pre.CtimeNs && post.Inode == pre.Inode && total == post.Size;
+            if (!stable) pre = post;
+        }
+        var e = FromStat(w.Path, post);
+        e.Md5 = md5; e.Sha1 = sha1; e.Sha256 = sha256;
+        if (!stable)
+        {
+            e.Flags = BaselineEntry.FlagUnstable;
+            Problem("HIDS3003", w.Path, "file kept changing while it was hashed; recorded as unstable and checked again next scan");
+        }
+        Emit(w.Before, e, w.Root, content);
+    }
+
+    // ---------------- writer ----------------
+
+    private void WriterLoop(ScanSummary summary, List<long> outboxIds)
+    {
+        var ops = new List<StoreOp>(BatchSize + 16);
+        var flushAt = Stopwatch.StartNew();
+        bool alertNew = _policy.Options.AlertNewFiles;
+        void Flush()
+        {
+            if (ops.Count == 0) return;
+            outboxIds.AddRange(_store.Apply(ops));
+            ops.Clear();
+            flushAt.Restart();
+        }
+        void Change(string path, string kind, string[] attrs, bool reported)
+        {
+            if (summary.Changes.Count < 10000) summary.Changes.Add(new FileChange { Path = path, Change = kind, ChangedAttributes = attrs, Reported = reported });
+        }
+        while (!_results.IsCompleted)
+        {
+            if (!_results.TryTake(out var r, 100))
+            {
+                if (flushAt.ElapsedMilliseconds > 500) Flush();
+                continue;
+            }
+            var first = r.Root is not null && _firstBaselineRoots.Contains(r.Root.Path);
+            var now = DateTimeOffset.UtcNow;
+            if (Accept && r.Kind is ResultKind.Added or ResultKind.Modified or ResultKind.Deleted)
+            {
+                ops.Add(r.Kind == ResultKind.Deleted ? new DeleteOp(r.Path) : new UpsertOp(r.Entry!));
+                ops.Add(new HistoryOp(Record(now, r, "Accepted", $"Baseline accepted ({r.Kind}) for: '{r.Path}'"), null));
+                if (r.Kind == ResultKind.Added) summary.Added++; else if (r.Kind == ResultKind.Modified) summary.Changed++; else summary.Deleted++;
+                Change(r.Path, r.Kind.ToString(), r.Attrs, false);
+                if (ops.Count >= BatchSize) Flush();
+                continue;
+            }
+            switch (r.Kind)
+            {
+                case ResultKind.Added:
+                {
+                    ops.Add(new UpsertOp(r.Entry!));
+                    summary.Added++;
+                    if (first) { Change(r.Path, "Added", r.Attrs, false); break; }
+                    var ev = alertNew ? SyscheckEvents.Added(r.Entry!) : null;
+                    ops.Add(new HistoryOp(Record(now, r, "Added", ev?.FullLog ?? SyscheckEvents.AddedText(r.Path)), ev));
+                    if (ev is not null) summary.Events++;
+                    Change(r.Path, "Added", r.Attrs, ev is not null);
+                    break;
+                }
+                case ResultKind.Modified:
+                {
+                    ops.Add(new UpsertOp(r.Entry!));
+                    summary.Changed++;
+                    var ev = SyscheckEvents.Changed(r.Before!, r.Entry!, r.Attrs, r.Diff);
+                    bool autoIgnored = _policy.Options.AutoIgnore && _store.CountChanges(r.Path) >= 3;
+                    if (autoIgnored) _log.Info("hids-syscheckd", $"auto_ignore: '{r.Path}' changed more than 3 times; no further alerts");
+                    ops.Add(new HistoryOp(Record(now, r, "Modified", ev.FullLog), autoIgnored ? null : ev));
+                    if (!autoIgnored) summary.Events++;
+                    Change(r.Path, "Modified", r.Attrs, !autoIgnored);
+                    break;
+                }
+                case ResultKind.Deleted:
+                {
+                    ops.Add(new DeleteOp(r.Path));
+                    summary.Deleted++;
+                    if (r.Root?.ReportChanges == true) _diffs.Remove(r.Path);
+                    var ev = SyscheckEvents.Deleted(r.Before!);
+                    ops.Add(new HistoryOp(Record(now, r, "Deleted", ev.FullLog), ev));
+                    summary.Events++;
+                    Change(r.Path, "Deleted", r.Attrs, true);
+                    break;
+                }
+                case ResultKind.Touched:
+                    ops.Add(new UpsertOp(r.Entry!));
+                    break;
+                case ResultKind.DropSilently:
+                    ops.Add(new DeleteOp(r.Path));
+                    _diffs.Remove(r.Path);
+                    break;
+            }
+            if (ops.Count >= BatchSize) Flush();
+        }
+        Flush();
+    }
+
+    private FileChangeRecord Record(DateTimeOffset now, FileResult r, string change, string fullLog) => new()
+    {
+        Time = now, Path = r.Path, Change = change, ChangedAttributes = r.Attrs, Source = Source,
+        SizeBefore = r.Before?.Size, SizeAfter = r.Entry?.Size,
+        Sha256Before = BaselineEntry.Hex(r.Before?.Sha256), Sha256After = BaselineEntry.Hex(r.Entry?.Sha256),
+        Md5After = BaselineEntry.Hex(r.Entry?.Md5), Sha1After = BaselineEntry.Hex(r.Entry?.Sha1),
+        Diff = r.Diff, FullLog = fullLog,
+    };
+}

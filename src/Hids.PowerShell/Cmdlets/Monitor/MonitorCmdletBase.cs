@@ -1,0 +1,92 @@
+using System.Management.Automation;
+using Hids.Engine.Core;
+using Hids.Engine.Monitor;
+using Hids.PowerShell.Common;
+
+namespace Hids.PowerShell.Cmdlets.Monitor;
+
+/// <summary>What the lifecycle cmdlets share: finding the running monitor, cleaning a stale pid file, reading status.</summary>
+public abstract class MonitorCmdletBase : HidsInstanceCmdlet
+{
+    /// <summary>The module folder (where hidsd.dll is published beside Hids.PowerShell.dll).</summary>
+    protected static string ModuleDirectory => Path.GetDirectoryName(typeof(MonitorCmdletBase).Assembly.Location)!;
+
+    internal InstancePaths InstancePathsForHelpers => Paths;
+
+    /// <summary>The running monitor's pid, cleaning (and saying so) a pid file left by a crash or a reused pid.</summary>
+    protected int? FindRunningMonitor()
+    {
+        var pid = MonitorControl.FindRunning(Paths, out var stale);
+        if (stale is not null)
+        {
+            WriteWarning($"Removed a stale pid file (pid {stale} is not a Hids monitor for '{Paths.Root}'; the last monitor did not stop cleanly).");
+            MonitorControl.CleanStale(Paths);
+        }
+        return pid;
+    }
+
+    /// <summary>The status as Get-HidsStatus reports it.</summary>
+    protected MonitorStatus ReadStatus()
+    {
+        var pid = FindRunningMonitor();
+        if (pid is null)
+        {
+            var last = MonitorStatus.Read(Paths.StatusFile);
+            return new MonitorStatus
+            {
+                Running = false, State = last?.State is "Crashed" or "Failed" ? last.State : "NotRunning", Instance = Paths.Root,
+                Version = MonitorHost.Version, StartedAt = last?.StartedAt, UpdatedAt = last?.UpdatedAt,
+                AlertsTotal = last?.AlertsTotal ?? 0, EventsAnalyzed = last?.EventsAnalyzed ?? 0,
+            };
+        }
+        var st = MonitorStatus.Read(Paths.StatusFile) ?? new MonitorStatus { State = "Starting", Instance = Paths.Root };
+        st.Pid = pid.Value;
+        st.Running = true;
+        if (st.State is "Stopped" or "NotRunning" or "Crashed") st.State = "Starting";
+        if (st.StartedAt is { } s) st.Uptime = DateTimeOffset.Now - s;
+        if (st.UpdatedAt is { } u && DateTimeOffset.Now - u > TimeSpan.FromSeconds(30) && st.State == "Running") st.State = "Unresponsive";
+        st.ResidentMemoryBytes = MonitorControl.ResidentBytes(pid.Value);
+        return st;
+    }
+
+    protected void WriteDiagnostics(IEnumerable<HidsDiagnostic> diagnostics, string errorId)
+    {
+        foreach (var d in diagnostics)
+        {
+            if (d.Severity == DiagnosticSeverity.Error)
+            {
+                var rec = new ErrorRecord(new InvalidOperationException(d.ToString()), errorId, ErrorCategory.InvalidData, d);
+                rec.ErrorDetails = new ErrorDetails(d.ToString()) { RecommendedAction = d.Hint ?? "Fix the configuration and run the command again." };
+                WriteError(rec);
+            }
+            else WriteWarning(d.ToString());
+        }
+    }
+
+    /// <summary>Starts hidsd detached and waits until it is ready; writes errors and returns null when it is not.</summary>
+    protected MonitorStatus? LaunchDaemon(int timeoutSeconds)
+    {
+        LaunchResult r;
+        try { r = MonitorLauncher.Start(ModuleDirectory, Paths, TimeSpan.FromSeconds(timeoutSeconds)); }
+        catch (Exception ex) when (ex is FileNotFoundException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            WriteHidsError(ex, "MonitorLaunchFailed", ErrorCategory.ResourceUnavailable, Paths.Root);
+            return null;
+        }
+        if (r.Started) { var st = ReadStatus(); st.Pid = r.Pid; return st; }
+        if (r.TimedOut)
+        {
+            WriteHidsError($"hidsd (pid {r.Pid}) did not report ready within {timeoutSeconds} s. See {Paths.OperationalLog}.", "MonitorStartTimeout",
+                ErrorCategory.OperationTimeout, Paths.Root, "Check logs/ossec.log; Stop-HidsMonitor -Force ends a hung monitor.");
+            return null;
+        }
+        var id = r.ExitCode switch { 1 => "InvalidConfiguration", 3 => "MonitorAlreadyRunning", _ => "MonitorStartFailed" };
+        var cat = r.ExitCode switch { 1 => ErrorCategory.InvalidData, 3 => ErrorCategory.ResourceExists, _ => ErrorCategory.NotSpecified };
+        var lines = r.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (r.ExitCode == 1 && lines.Length > 0)
+            foreach (var l in lines.Where(l => !l.StartsWith("hidsd:", StringComparison.Ordinal)))
+                WriteHidsError(l, id, cat, Paths.OssecConf, "Fix the configuration (Test-HidsConfiguration shows every diagnostic) and start again.");
+        WriteHidsError($"The monitor did not start (hidsd exit code {r.ExitCode}): {lines.LastOrDefault() ?? "no output"}", id, cat, Paths.Root);
+        return null;
+    }
+}

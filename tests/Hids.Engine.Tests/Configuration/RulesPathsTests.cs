@@ -1,0 +1,31 @@
+using Hids.Engine.Configuration;
+using Hids.Engine.Core;
+
+namespace Hids.Engine.Tests.Configuration;
+
+public class RulesPathsTests
+{
+    [Fact]
+    public void DefaultsAndConventions()
+    {
+        using var t = TestPaths.NewTempDir();
+        var p = new InstancePaths(t.Path);
+        Directory.CreateDirectory(p.RulesDir); Directory.CreateDirectory(p.Etc);
+        File.WriteAllText(Path.Combine(p.RulesDir, "decoder.xml"), "<decoder name=\"x\"/>");
+        File.WriteAllText(Path.Combine(p.RulesDir, "syslog_rules.xml"), "<group/>");
+        File.WriteAllText(p.LocalRules, "<group/>");
+        var opts = new RulesOptions { Include = { "syslog_rules.xml", "missing_rules.xml", "local_rules.xml" } };
+        var s = RulesPaths.Resolve(p, opts);
+        Assert.Equal(new[] { Path.Combine(p.RulesDir, "decoder.xml") }, s.DecoderFiles);
+        Assert.Equal(new[] { Path.Combine(p.RulesDir, "syslog_rules.xml"), Path.Combine(p.RulesDir, "missing_rules.xml"), p.LocalRules }, s.RuleFiles);
+        Assert.Equal(new[] { Path.Combine(p.RulesDir, "missing_rules.xml") }, s.Missing);
+
+        File.WriteAllText(p.LocalDecoders, "<decoder name=\"y\"/>");
+        Directory.CreateDirectory(Path.Combine(t.Path, "extra"));
+        File.WriteAllText(Path.Combine(t.Path, "extra", "b.xml"), "");
+        File.WriteAllText(Path.Combine(t.Path, "extra", "a.xml"), "");
+        var s2 = RulesPaths.Resolve(p, new RulesOptions { Decoder = { "rules/decoder.xml" }, RuleDir = { "extra" }, Exclude = { "b.xml" } });
+        Assert.Equal(new[] { Path.Combine(p.RulesDir, "decoder.xml"), p.LocalDecoders }, s2.DecoderFiles);
+        Assert.Equal(new[] { Path.Combine(t.Path, "extra", "a.xml") }, s2.RuleFiles);
+    }
+}

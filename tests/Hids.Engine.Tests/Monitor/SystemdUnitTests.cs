@@ -1,0 +1,48 @@
+using Hids.Engine.Core;
+using Hids.Engine.Monitor;
+
+namespace Hids.Engine.Tests.Monitor;
+
+public sealed class SystemdUnitTests
+{
+    [Fact]
+    public void Unit_is_notify_restarts_on_failure_and_is_hardened_but_can_write_its_instance()
+    {
+        var paths = new InstancePaths("/var/hids");
+        var text = SystemdUnit.Render(paths, "/usr/bin/dotnet", "/opt/hids/hidsd.dll");
+        Assert.Contains("Type=notify\n", text);
+        Assert.Contains("Restart=on-failure\n", text);
+        Assert.Contains("ExecStart=\"/usr/bin/dotnet\" \"/opt/hids/hidsd.dll\" --instance \"/var/hids\" --foreground\n", text);
+        Assert.Contains("ReadWritePaths=\"/var/hids\" -/etc/hosts.deny\n", text);
+        Assert.Contains("NoNewPrivileges=yes\n", text);
+        Assert.Contains("PrivateTmp=yes\n", text);
+        Assert.Contains("ProtectHome=read-only\n", text);
+        Assert.Contains("CAP_NET_ADMIN", text);
+        Assert.Contains("CAP_DAC_READ_SEARCH", text);
+        Assert.Contains("WantedBy=multi-user.target", text);
+    }
+
+    [Fact]
+    public void Install_to_a_temp_path_writes_once_and_verifies()
+    {
+        using var dir = TestPaths.NewTempDir("hids-unit");
+        var moduleDir = dir.Combine("module");
+        Directory.CreateDirectory(moduleDir);
+        var unit = dir.Combine("hids.service");
+        var r1 = SystemdUnit.Install(new InstancePaths(dir.Combine("inst")), moduleDir, unit);
+        Assert.True(r1.Written && r1.Changed);
+        Assert.False(r1.Enabled); // not in a systemd folder
+        var r2 = SystemdUnit.Install(new InstancePaths(dir.Combine("inst")), moduleDir, unit);
+        Assert.False(r2.Changed);
+        var v = SystemdUnit.Verify(unit);
+        if (v is { } res)
+        {
+            Assert.True(res.code == 0, "systemd-analyze verify: " + res.output);
+            Assert.DoesNotContain("Unknown key", res.output);
+        }
+    }
+
+    [Fact]
+    public void A_path_with_a_quote_is_refused()
+        => Assert.Throws<ArgumentException>(() => SystemdUnit.Render(new InstancePaths("/tmp/a\"b"), "/usr/bin/dotnet", "/x/hidsd.dll"));
+}

@@ -1,0 +1,107 @@
+# Lifecycle of the monitor against the packaged module: hidsd started detached, status, refusal of a second start,
+# stale pid files, graceful stop, configuration errors. Every test uses its own temp instance.
+
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-HidsUnderTest
+    $script:haveInstall = [bool](Get-Command Install-Hids -Module Hids -ErrorAction SilentlyContinue)
+}
+
+Describe 'Monitor: lifecycle' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+        Import-HidsUnderTest
+        function script:New-QuietInstance {
+            $r = New-HidsTestRoot 'mon'
+            Install-Hids -Path $r -Type Local -EmailTo 'root@localhost' | Out-Null
+            # only the instance's own folders: no scan of the host, no rootkit checks, no e-mail
+            Get-HidsDirectory -Instance $r | Remove-HidsDirectory -Instance $r -Confirm:$false
+            $conf = Join-Path $r 'etc/ossec.conf'
+            $x = (Get-Content $conf -Raw) -replace '<rootcheck>', "<rootcheck>`n    <disabled>yes</disabled>" -replace '<email_notification>yes</email_notification>', '<email_notification>no</email_notification>'
+            Set-Content $conf $x -NoNewline
+            $r
+        }
+    }
+
+    It 'reports NotRunning for an instance that was never started' -Skip:(-not $haveInstall) {
+        $r = New-QuietInstance
+        try {
+            $st = Get-HidsStatus -Instance $r
+            $st | Should -BeOfType ([Hids.Engine.Monitor.MonitorStatus])
+            $st.Running | Should -BeFalse
+            $st.State | Should -Be 'NotRunning'
+        } finally { Remove-Item $r -Recurse -Force }
+    }
+
+    It 'starts detached, refuses a second start, reports status, stops gracefully' -Skip:(-not $haveInstall) {
+        $r = New-QuietInstance
+        $log = Join-Path $r 'late.log'
+        Add-HidsLogFile -Instance $r -Path $log -LogFormat syslog
+        try {
+            $st = Start-HidsMonitor -Instance $r
+            $st.Running | Should -BeTrue
+            $st.State | Should -Be 'Running'
+            $daemonPid = $st.Pid
+            [int](Get-Content (Join-Path $r 'var/run/hidsd.pid')) | Should -Be $daemonPid
+            # its own session: it outlives this pwsh and Ctrl+C here does not reach it
+            $sid = (Get-Content "/proc/$daemonPid/stat").Split(')')[1].Trim().Split(' ')[4]
+            $sid | Should -Be "$daemonPid"
+
+            Start-HidsMonitor -Instance $r -ErrorVariable e -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $e[0].FullyQualifiedErrorId | Should -BeLike 'MonitorAlreadyRunning*'
+
+            Set-Content $log 'a line written after the start'
+            $deadline = (Get-Date).AddSeconds(30)
+            do { Start-Sleep 1; $s = Get-HidsStatus -Instance $r; $f = $s.Files | Where-Object Path -eq $log } while ((Get-Date) -lt $deadline -and $f.Position -lt 10)
+            $f.State | Should -Be 'Open'
+            $f.Position | Should -Be (Get-Item $log).Length
+            $s.Uptime | Should -BeGreaterThan ([TimeSpan]::Zero)
+            $s.Version | Should -Not -BeNullOrEmpty
+            $s.EventsReceived | Should -BeGreaterOrEqual 2    # the start event and the line
+            ($s | ConvertTo-Json -Depth 5 | ConvertFrom-Json).Pid | Should -Be $daemonPid
+
+            $stopped = Stop-HidsMonitor -Instance $r
+            $stopped.Running | Should -BeFalse
+            Test-Path "/proc/$daemonPid" | Should -BeFalse
+            Test-Path (Join-Path $r 'var/run/hidsd.pid') | Should -BeFalse
+            Get-Content (Join-Path $r 'logs/ossec.log') -Raw | Should -Match 'hids-monitord: INFO: Stopped'
+            Test-Path (Join-Path $r 'queue/logcollector.positions.json') | Should -BeTrue
+        } finally {
+            Stop-HidsMonitor -Instance $r -Force -TimeoutSeconds 20 -ErrorAction SilentlyContinue | Out-Null
+            Remove-Item $r -Recurse -Force
+        }
+    }
+
+    It 'detects a stale pid file (a live pid that is not hidsd) and cleans it' -Skip:(-not $haveInstall) {
+        $r = New-QuietInstance
+        try {
+            New-Item -ItemType Directory -Force (Join-Path $r 'var/run') | Out-Null
+            Set-Content (Join-Path $r 'var/run/hidsd.pid') "$PID"
+            $st = Get-HidsStatus -Instance $r -WarningVariable w -WarningAction SilentlyContinue
+            $st.Running | Should -BeFalse
+            "$w" | Should -Match 'stale pid file'
+            Test-Path (Join-Path $r 'var/run/hidsd.pid') | Should -BeFalse
+        } finally { Remove-Item $r -Recurse -Force }
+    }
+
+    It 'does not start on a configuration error and says where it is' -Skip:(-not $haveInstall) {
+        $r = New-QuietInstance
+        try {
+            $conf = Join-Path $r 'etc/ossec.conf'
+            (Get-Content $conf -Raw) -replace '<frequency>79200</frequency>', '<frequency>abc</frequency>' | Set-Content $conf -NoNewline
+            Start-HidsMonitor -Instance $r -ErrorVariable e -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $e.Count | Should -BeGreaterThan 0
+            ($e | ForEach-Object FullyQualifiedErrorId) -like 'InvalidConfiguration*' | Should -Not -BeNullOrEmpty
+            "$e" | Should -Match 'ossec\.conf:\d+:\d+'
+            (Get-HidsStatus -Instance $r).Running | Should -BeFalse
+        } finally { Remove-Item $r -Recurse -Force }
+    }
+
+    It 'honours -WhatIf' -Skip:(-not $haveInstall) {
+        $r = New-QuietInstance
+        try {
+            Start-HidsMonitor -Instance $r -WhatIf | Should -BeNullOrEmpty
+            (Get-HidsStatus -Instance $r).Running | Should -BeFalse
+        } finally { Remove-Item $r -Recurse -Force }
+    }
+}
