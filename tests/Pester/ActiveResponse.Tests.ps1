@@ -106,7 +106,7 @@ Describe 'ActiveResponse: cmdlets with host-deny' {
         Get-Content $i.HostsDeny | Should -Contain 'sshd: 192.0.2.200'
         Get-HidsBlockedAddress -Instance $i.Root | Should -BeNullOrEmpty
         Get-Content (Join-Path $i.Root 'logs/ossec.log') -Raw | Should -Match 'Blocked 203\.0\.113\.9 with host-deny'
-        Get-Content (Join-Path $i.Root 'logs/active-responses.log') -Raw | Should -Match 'Hids active-response: deleted srcip 203\.0\.113\.9 \(host-deny\)'
+        Get-Content (Join-Path $i.Root 'logs/active-responses.log') -Raw | Should -Match 'Hids active-response: deleted srcip 203\.0\.113\.9 \(host-deny, rule 0, timeout 0\)'
     }
 
     It 'binds SrcIp and RuleId from alerts on the pipeline' {
@@ -202,7 +202,7 @@ $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 Add-Type -Path (Join-Path (Split-Path $ModulePath) 'Hids.Engine.dll')  # the engine's types, before the first cmdlet loads it
 $paths = [Hids.Engine.Core.InstancePaths]::new($Root)
-$cfg = [Hids.Engine.ActiveResponse.ActiveResponseConfigReader]::Read($paths)
+$cfg = [Hids.Engine.Configuration.ConfigurationLoader]::LoadInstance($paths).Configuration
 foreach ($c in 'firewall-drop', 'host-deny') {
     $ar = [Hids.Engine.Configuration.ActiveResponseOptions]::new(); $ar.Command = $c; $ar.Level = 10; $ar.Timeout = 3
     $cfg.ActiveResponses.Clear(); $cfg.ActiveResponses.Add($ar) | Out-Null
@@ -233,11 +233,11 @@ Start-Sleep -Seconds 600
         (Get-HidsBlockedAddress -Instance $i.Root | Where-Object Command -eq 'host-deny').Overdue | Should -BeTrue
         # A restarted responder removes the overdue hosts.deny line at start.
         $paths = [Hids.Engine.Core.InstancePaths]::new($i.Root)
-        $cfg = [Hids.Engine.ActiveResponse.ActiveResponseConfigReader]::Read($paths)
+        $cfg = [Hids.Engine.Configuration.ConfigurationLoader]::LoadInstance($paths).Configuration
         $r = [Hids.Engine.ActiveResponse.ActiveResponder]::new($paths, $cfg, $null, [Hids.Engine.Core.NullLog]::Instance)
         try { $r.Start() } finally { $r.Dispose() }
         Get-Content $i.HostsDeny | Should -Not -Contain "ALL: $($lab.PeerIp)"
         Get-HidsBlockedAddress -Instance $i.Root | Should -BeNullOrEmpty
-        Get-Content (Join-Path $i.Root 'logs/active-responses.log') -Raw | Should -Match "deleted srcip $([regex]::Escape($lab.PeerIp)) \(host-deny\)"
+        Get-Content (Join-Path $i.Root 'logs/active-responses.log') -Raw | Should -Match "deleted srcip $([regex]::Escape($lab.PeerIp)) \(host-deny, rule 5720, timeout 3\)"
     }
 }

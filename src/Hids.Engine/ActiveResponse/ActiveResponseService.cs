@@ -43,13 +43,17 @@ public sealed class ActiveResponseService : IDisposable
     public BlockStateStore Store { get; }
     public Func<DateTimeOffset> Clock { get; set; } = () => DateTimeOffset.UtcNow;
 
-    /// <summary>The message the event and logs/active-responses.log carry (see docs/ruleset.md, rules 601/602).</summary>
-    public static string AddedMessage(string target, string command, int? ruleId, int? timeoutSeconds)
-        => $"Hids active-response: added {(target.StartsWith("user:") ? "user " + target[5..] : "srcip " + target)} ({command}, "
-           + (ruleId is { } r ? $"rule {r}" : "manual") + $", timeout {(timeoutSeconds is { } t ? t.ToString(CultureInfo.InvariantCulture) : "none")})";
+    /// <summary>
+    /// The line the event and logs/active-responses.log carry, as docs/ruleset.md defines it for decoder ar_log and
+    /// rules 600-608: <c>Hids active-response: added|deleted|failed srcip &lt;ip&gt; (&lt;command&gt;, rule &lt;id&gt;, timeout &lt;s&gt;)</c>.
+    /// A manual block has rule 0, a permanent block timeout 0; a user-based custom command says "user &lt;name&gt;".
+    /// </summary>
+    public static string Message(string action, string target, string command, int? ruleId, int? timeoutSeconds)
+        => $"Hids active-response: {action} {(target.StartsWith("user:", StringComparison.Ordinal) ? "user " + target[5..] : "srcip " + target)} "
+           + $"({command}, rule {(ruleId ?? 0).ToString(CultureInfo.InvariantCulture)}, timeout {(timeoutSeconds ?? 0).ToString(CultureInfo.InvariantCulture)})";
 
-    public static string DeletedMessage(string target, string command)
-        => $"Hids active-response: deleted {(target.StartsWith("user:") ? "user " + target[5..] : "srcip " + target)} ({command})";
+    public static string AddedMessage(string target, string command, int? ruleId, int? timeoutSeconds) => Message("added", target, command, ruleId, timeoutSeconds);
+    public static string DeletedMessage(string target, string command, int? ruleId, int? timeoutSeconds) => Message("deleted", target, command, ruleId, timeoutSeconds);
 
     /// <summary>
     /// Blocks <paramref name="rawAddress"/> (and/or <paramref name="rawUser"/> for custom commands that expect one)
@@ -114,15 +118,17 @@ public sealed class ActiveResponseService : IDisposable
         if (timeout is not null && offences > 1 && repeatedOffendersMinutes is { Count: > 0 } ro)
             timeout = checked(ro[Math.Min(offences - 2, ro.Count - 1)] * 60);
 
-        var backend = Settings.BackendFor(command);
+        IResponseBackend? backend = null;
         try
         {
+            backend = Settings.BackendFor(command);
             backend.Block(target, timeout is { } t ? TimeSpan.FromSeconds(t) : null, context);
         }
         catch (Exception e) when (e is ActiveResponseException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            var msg = $"Failed to block {target.Key} with {commandName} ({backend.Kind}) for {cause}: {e.Message}";
+            var msg = $"Failed to block {target.Key} with {commandName} ({backend?.Kind ?? "no backend"}) for {cause}: {e.Message}";
             _log.Error(Component, msg);
+            Announce(Message("failed", target.Key, commandName, context.RuleId, timeout));
             return new BlockOutcome(BlockStatus.Failed, msg);
         }
 
@@ -170,20 +176,21 @@ public sealed class ActiveResponseService : IDisposable
         }
         else address = a;
 
-        var backend = Settings.BackendFor(command);
+        IResponseBackend? backend = null;
         try
         {
+            backend = Settings.BackendFor(command);
             backend.Unblock(new ResponseTarget(address, user), new ResponseContext(null, block.RuleId, block.AlertId, why));
         }
         catch (Exception e) when (e is ActiveResponseException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            var msg = $"Failed to unblock {block.Address} ({block.Command}, {backend.Kind}): {e.Message}";
+            var msg = $"Failed to unblock {block.Address} ({block.Command}, {backend?.Kind ?? "no backend"}): {e.Message}";
             _log.Error(Component, msg);
             return new BlockOutcome(BlockStatus.Failed, msg, block);
         }
         Store.Remove(block.Address, block.Command, block.Since);
         _log.Info(Component, $"Unblocked {block.Address} ({block.Command}, {backend.Kind}): {why}");
-        Announce(DeletedMessage(block.Address, block.Command));
+        Announce(DeletedMessage(block.Address, block.Command, block.RuleId, block.TimeoutSeconds));
         return new BlockOutcome(BlockStatus.Blocked, $"unblocked {block.Address}", block);
     }
 
@@ -216,9 +223,9 @@ public sealed class ActiveResponseService : IDisposable
             if (!Settings.Commands.TryGetValue(b.Command, out var command) || command.Kind == ResponseKind.Custom) continue;
             if (!AddressValidation.TryParse(b.Address, out var a, out _)) continue;
             TimeSpan? left = b.Expires is { } ex ? ex - now : null;
-            var backend = Settings.BackendFor(command);
             try
             {
+                var backend = Settings.BackendFor(command);
                 if (backend is NftablesBackend nft)
                 {
                     if (!nftBatch.TryGetValue(nft, out var list)) nftBatch[nft] = list = new();

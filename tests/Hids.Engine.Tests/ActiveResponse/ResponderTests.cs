@@ -77,7 +77,7 @@ public class ResponderTests
         Assert.Contains("added srcip 203.0.113.9", File.ReadAllText(Path.Combine(paths.Logs, "active-responses.log")));
 
         Assert.NotNull(NetnsLab.WaitFor(() => !File.ReadAllText(hostsDeny).Contains("203.0.113.9"), TimeSpan.FromSeconds(10)));
-        Assert.NotNull(NetnsLab.WaitFor(() => events.Lines.Contains("Hids active-response: deleted srcip 203.0.113.9 (host-deny)"), TimeSpan.FromSeconds(5)));
+        Assert.NotNull(NetnsLab.WaitFor(() => events.Lines.Contains("Hids active-response: deleted srcip 203.0.113.9 (host-deny, rule 5720, timeout 2)"), TimeSpan.FromSeconds(5)));
         Assert.Empty(r.Service.Store.List());
     }
 
@@ -285,6 +285,6 @@ public class ResponderTests
             Assert.Equal(BlockStatus.Blocked, cmdlet.Block("198.51.100.20", null, "host-deny", 1, null, new ResponseContext(null, null, null, "manual"), "manual").Status);
         Assert.Contains("198.51.100.20", File.ReadAllText(hostsDeny));
         Assert.NotNull(NetnsLab.WaitFor(() => !File.ReadAllText(hostsDeny).Contains("198.51.100.20"), TimeSpan.FromSeconds(10)));
-        Assert.Contains("Hids active-response: deleted srcip 198.51.100.20 (host-deny)", events.Lines);
+        Assert.Contains("Hids active-response: deleted srcip 198.51.100.20 (host-deny, rule 0, timeout 1)", events.Lines);
     }
 }
