@@ -182,7 +182,7 @@ public sealed class FirewallNetnsTests : IDisposable
             r.Start();
             var ipt = Assert.IsType<IptablesBackend>(r.Settings.BackendFor(r.Settings.Commands["firewall-drop"]));
             r.Write(ArTest.BruteForce(_lab.PeerV4.ToString()));
-            r.Flush();
+            Assert.True(r.WaitIdle());
             Assert.False(_lab.PeerCanConnect(ep, 500));
             var chain = NetnsLab.Exec(_lab.Server, "iptables", "-w", "-S", IptablesBackend.Chain).StdOut;
             Assert.Contains(ipt.UsesIpset ? "--match-set hids-blocked4" : $"-s {_lab.PeerV4}/32", chain);

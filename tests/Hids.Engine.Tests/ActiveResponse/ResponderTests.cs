@@ -67,7 +67,7 @@ public class ResponderTests
         using var r = NewResponder(paths, cfg, events, log);
         r.Start();
         r.Write(ArTest.BruteForce("203.0.113.9"));
-        r.Flush();
+        Assert.True(r.WaitIdle());
         Assert.Contains("ALL: 203.0.113.9", File.ReadAllLines(hostsDeny));
         Assert.Contains("Hids active-response: added srcip 203.0.113.9 (host-deny, rule 5720, timeout 2)", events.Lines);
         Assert.All(events.Events, e => Assert.Equal("active-response", e.Location));
@@ -182,7 +182,7 @@ public class ResponderTests
         var alert = ArTest.BruteForce("203.0.113.9");
         alert.User = "root";
         r.Write(alert);
-        r.Flush();
+        Assert.True(r.WaitIdle());
         var lines = File.ReadAllLines(argsFile);
         Assert.Equal(new[] { "add", "root", "203.0.113.9", alert.AlertId, "5720", "/var/log/auth.log", "--x y" }, lines.Take(7));
         var json = JsonDocument.Parse(File.ReadAllLines(stdinFile)[0]).RootElement;
@@ -286,5 +286,26 @@ public class ResponderTests
         Assert.Contains("198.51.100.20", File.ReadAllText(hostsDeny));
         Assert.NotNull(NetnsLab.WaitFor(() => !File.ReadAllText(hostsDeny).Contains("198.51.100.20"), TimeSpan.FromSeconds(10)));
         Assert.Contains("Hids active-response: deleted srcip 198.51.100.20 (host-deny, rule 0, timeout 1)", events.Lines);
+    }
+}
+
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public class ActiveResponsePartTests
+{
+    [Fact]
+    public void The_monitor_part_is_a_sink_that_blocks_and_emits_and_reports_status()
+    {
+        using var dir = TestPaths.NewTempDir("hids-ar");
+        var (paths, cfg, hostsDeny) = ArTest.NewInstance(dir);
+        cfg.ActiveResponses.Add(new ActiveResponseOptions { Command = "host-deny", Level = 10, Timeout = 60 });
+        var events = new EventSink();
+        using var part = ActiveResponsePart.Create(new Hids.Engine.Monitor.MonitorContext(paths, cfg, events.Emit, new ListLog()));
+        Assert.Equal("active-response", part.Name);
+        part.Start!();
+        part.Sink!.Write(ArTest.BruteForce("203.0.113.40"));
+        part.Sink.Write(ArTest.BruteForce("$(reboot)"));
+        Assert.NotNull(NetnsLab.WaitFor(() => events.Lines.Any(l => l.StartsWith("Hids active-response: added srcip 203.0.113.40 (host-deny, rule 5720, timeout 60)")), TimeSpan.FromSeconds(10)));
+        Assert.NotNull(NetnsLab.WaitFor(() => part.Status!() is ActiveResponderStatus { Blocked: 1, Rejected: 1 }, TimeSpan.FromSeconds(10)));
+        Assert.Contains("ALL: 203.0.113.40", File.ReadAllText(hostsDeny));
     }
 }
