@@ -106,7 +106,7 @@ Describe 'ActiveResponse: cmdlets with host-deny' {
         Get-Content $i.HostsDeny | Should -Contain 'sshd: 192.0.2.200'
         Get-HidsBlockedAddress -Instance $i.Root | Should -BeNullOrEmpty
         Get-Content (Join-Path $i.Root 'logs/ossec.log') -Raw | Should -Match 'Blocked 203\.0\.113\.9 with host-deny'
-        Get-Content (Join-Path $i.Root 'logs/active-responses.log') -Raw | Should -Match 'Hids active-response: deleted srcip 203\.0\.113\.9 \(host-deny, rule 0, timeout 0\)'
+        Get-Content (Join-Path $i.Root 'logs/active-responses.log') -Raw | Should -Match 'Hids active-response: deleted srcip 203\.0\.113\.9 \(host-deny, rule 0, timeout 120\)'
     }
 
     It 'binds SrcIp and RuleId from alerts on the pipeline' {
