@@ -156,6 +156,13 @@ Describe 'ActiveResponse: cmdlets with host-deny' {
         $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 
+    It 'removes a block the state does not know with -Force' {
+        Add-Content $i.HostsDeny 'ALL: 203.0.113.77'
+        Unblock-HidsAddress -Instance $i.Root -Address 203.0.113.77 -Command host-deny -Force -Confirm:$false
+        Get-Content $i.HostsDeny | Should -Not -Contain 'ALL: 203.0.113.77'
+        Get-Content $i.HostsDeny | Should -Contain 'sshd: 192.0.2.200'
+    }
+
     It 'counts offences per address across blocks' {
         foreach ($n in 1..3) {
             Block-HidsAddress -Instance $i.Root -Address 203.0.113.9 -Timeout 60 -Command host-deny

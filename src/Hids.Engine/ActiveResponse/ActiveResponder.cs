@@ -50,6 +50,7 @@ public sealed class ActiveResponder : IAlertSink, IDisposable
             + (Settings.NetworkNamespace is null ? "" : $", network namespace {Settings.NetworkNamespace}"));
         try
         {
+            _service.Store.PruneOffences(_service.Clock() - Settings.OffenceWindow);
             int expired = _service.ProcessExpired(atStart: true);
             int restored = _service.Reapply();
             if (expired > 0 || restored > 0)

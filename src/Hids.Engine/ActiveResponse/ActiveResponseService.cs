@@ -29,6 +29,10 @@ public sealed class ActiveResponseService : IDisposable
     private readonly IHidsLog _log;
     private readonly Action<LogEvent>? _emit;
     private readonly object _arLogGate = new();
+    private readonly object _retryGate = new();
+    private readonly Dictionary<string, DateTimeOffset> _retryAfter = new();
+    /// <summary>How long a failed unblock waits before it is tried again.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     public ActiveResponseService(InstancePaths paths, ActiveResponseSettings settings, IHidsLog log, Action<LogEvent>? emit)
     {
@@ -156,7 +160,7 @@ public sealed class ActiveResponseService : IDisposable
     }
 
     /// <summary>Removes a block (the firewall element / hosts.deny line / custom delete) and its state.</summary>
-    public BlockOutcome Unblock(BlockedAddress block, string why)
+    public BlockOutcome Unblock(BlockedAddress block, string why, bool recorded = true)
     {
         if (!Settings.Commands.TryGetValue(block.Command, out var command))
         {
@@ -184,11 +188,15 @@ public sealed class ActiveResponseService : IDisposable
         }
         catch (Exception e) when (e is ActiveResponseException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            var msg = $"Failed to unblock {block.Address} ({block.Command}, {backend?.Kind ?? "no backend"}): {e.Message}";
+            var msg = $"Failed to unblock {block.Address} ({block.Command}, {backend?.Kind ?? "no backend"}): {e.Message}; retrying in {RetryDelay.TotalSeconds:0} s";
+            lock (_retryGate) _retryAfter[block.Address + "|" + block.Command] = Clock() + RetryDelay;
             _log.Error(Component, msg);
             return new BlockOutcome(BlockStatus.Failed, msg, block);
         }
-        Store.Remove(block.Address, block.Command, block.Since);
+        lock (_retryGate) _retryAfter.Remove(block.Address + "|" + block.Command);
+        // Another process (the monitor, a cmdlet) may have lifted the same block a moment ago: announce it once.
+        if (!Store.Remove(block.Address, block.Command, block.Since) && recorded)
+            return new BlockOutcome(BlockStatus.Blocked, $"{block.Address} was already unblocked", block);
         _log.Info(Component, $"Unblocked {block.Address} ({block.Command}, {backend.Kind}): {why}");
         Announce(DeletedMessage(block.Address, block.Command, block.RuleId, block.TimeoutSeconds));
         return new BlockOutcome(BlockStatus.Blocked, $"unblocked {block.Address}", block);
@@ -201,6 +209,8 @@ public sealed class ActiveResponseService : IDisposable
         var now = Clock();
         foreach (var b in Store.Due(now))
         {
+            lock (_retryGate)
+                if (_retryAfter.TryGetValue(b.Address + "|" + b.Command, out var retry) && retry > now) continue; // failed recently: no log flood
             var late = now - b.Expires!.Value;
             var why = atStart || late > TimeSpan.FromSeconds(5) ? $"timeout of {b.TimeoutSeconds} s expired {late.TotalSeconds:0} s ago (the monitor was not running)" : $"timeout of {b.TimeoutSeconds} s expired";
             if (Unblock(b, why).Status is BlockStatus.Blocked or BlockStatus.UnknownCommand or BlockStatus.Invalid) n++;

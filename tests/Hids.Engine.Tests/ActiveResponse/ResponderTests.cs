@@ -309,3 +309,58 @@ public class ActiveResponsePartTests
         Assert.Contains("ALL: 203.0.113.40", File.ReadAllText(hostsDeny));
     }
 }
+
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public class ResponderFailureTests
+{
+    [Fact]
+    public void A_failing_command_is_reported_as_failed_and_a_failing_unblock_is_retried_without_flooding_the_log()
+    {
+        using var dir = TestPaths.NewTempDir("hids-ar");
+        var (paths, cfg, _) = ArTest.NewInstance(dir);
+        var script = dir.Combine("flaky.sh");
+        var okFlag = dir.Combine("ok");
+        // add succeeds; delete fails until the flag file exists.
+        File.WriteAllText(script, $"#!/bin/sh\ncat > /dev/null\n[ \"$1\" = add ] && exit 0\n[ -e '{okFlag}' ] && exit 0\necho 'cannot delete' >&2\nexit 3\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var broken = dir.Combine("broken.sh");
+        File.WriteAllText(broken, "#!/bin/sh\necho 'no way' >&2\nexit 7\n");
+        File.SetUnixFileMode(broken, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        cfg.Commands.Add(new CommandOptions { Name = "flaky", Executable = script, Expect = "srcip", TimeoutAllowed = true });
+        cfg.Commands.Add(new CommandOptions { Name = "broken", Executable = broken, Expect = "srcip", TimeoutAllowed = true });
+        cfg.ActiveResponses.Add(new ActiveResponseOptions { Command = "flaky", Level = 10, Timeout = 1 });
+        cfg.ActiveResponses.Add(new ActiveResponseOptions { Command = "broken", Level = 10, Timeout = 1 });
+        var log = new ListLog(); var events = new EventSink();
+        using var r = new ActiveResponder(paths, ActiveResponseSettings.From(cfg, paths, null), events.Emit, log) { ExpiryPollInterval = TimeSpan.FromMilliseconds(50) };
+        r.Service.RetryDelay = TimeSpan.FromSeconds(2);
+        var outcomes = r.Respond(ArTest.BruteForce("203.0.113.60"));
+        Assert.Equal(BlockStatus.Blocked, outcomes.Single(o => o.Block?.Command == "flaky" || o.Status == BlockStatus.Blocked).Status);
+        var failed = outcomes.Single(o => o.Status == BlockStatus.Failed);
+        Assert.Contains("no way", failed.Message);
+        Assert.Contains("Hids active-response: failed srcip 203.0.113.60 (broken, rule 5720, timeout 1)", events.Lines);
+        Assert.Single(r.Service.Store.List()); // only what succeeded is recorded
+        r.Start();
+        Thread.Sleep(2500);
+        int errors = log.Entries.Count(e => e.Level == LogLevel.Error && e.Message.Contains("Failed to unblock"));
+        Assert.InRange(errors, 1, 3); // retried every 2 s, not every 50 ms
+        Assert.Single(r.Service.Store.List()); // still recorded: the unblock has not happened
+        File.WriteAllText(okFlag, "");
+        Assert.NotNull(NetnsLab.WaitFor(() => r.Service.Store.List().Count == 0, TimeSpan.FromSeconds(10)));
+        Assert.Single(events.Lines, l => l.StartsWith("Hids active-response: deleted srcip 203.0.113.60 (flaky"));
+    }
+
+    [Fact]
+    public void Two_processes_lifting_the_same_block_announce_it_once()
+    {
+        using var dir = TestPaths.NewTempDir("hids-ar");
+        var (paths, cfg, hostsDeny) = ArTest.NewInstance(dir);
+        var e1 = new EventSink(); var e2 = new EventSink();
+        using var a = new ActiveResponseService(paths, ActiveResponseSettings.From(cfg, paths, null), NullLog.Instance, e1.Emit);
+        using var b = new ActiveResponseService(paths, ActiveResponseSettings.From(cfg, paths, null), NullLog.Instance, e2.Emit);
+        var block = a.Block("203.0.113.61", null, "host-deny", 60, null, new ResponseContext(null, 5720, null, "t"), "rule").Block!;
+        Assert.Equal(BlockStatus.Blocked, a.Unblock(block, "first").Status);
+        Assert.Equal(BlockStatus.Blocked, b.Unblock(block, "second").Status);
+        Assert.Single(e1.Lines.Concat(e2.Lines), l => l.Contains("deleted"));
+        Assert.DoesNotContain("203.0.113.61", File.ReadAllText(hostsDeny));
+    }
+}
