@@ -1,5 +1,6 @@
 using Hids.Engine.ActiveResponse;
 using Hids.Engine.Alerts;
+using Hids.Engine.Rootcheck;
 using Hids.Engine.Syscheck;
 using Hids.Engine.Analysis;
 using Hids.Engine.Configuration;
@@ -77,7 +78,12 @@ public sealed class MonitorParts
             var s = new SyscheckService(ctx.Paths, ctx.Configuration.Syscheck, ctx.Emit, ctx.Log);
             return new MonitorPart("syscheck") { Start = s.Start, Status = () => s.Status, Owner = s, IsSource = true };
         }));
-        p.Unavailable.Add("rootcheck");
+        p.Components.Add(("rootcheck", ctx =>
+        {
+            if (ctx.Configuration.Rootcheck.Disabled) return null;
+            var r = new RootcheckService(ctx.Paths, ctx.Configuration.Rootcheck, ctx.Emit, ctx.Log);
+            return new MonitorPart("rootcheck") { Start = r.Start, Status = () => r.Status, Owner = r, IsSource = true };
+        }));
         p.Components.Add(("alerts", ctx =>
         {
             var d = AlertOutputs.Create(ctx.Paths, ctx.Configuration, ctx.Log);
