@@ -233,6 +233,24 @@ public sealed class OsRegex : IPattern
         return false;
     }
 
+    /// <summary>
+    /// Matches without capture bookkeeping and reports where the match ended, as OSSEC does for a decoder's
+    /// &lt;prematch&gt; (compiled without sub-strings): <paramref name="endIndex"/> has the meaning of
+    /// <see cref="TryMatch(string, List{string}, out int)"/>'s. Allocation-free.
+    /// </summary>
+    public bool TryMatch(ReadOnlySpan<char> input, out int endIndex)
+    {
+        input = CutAtNul(input);
+        foreach (var a in _alts)
+        {
+            if (!a.MayMatch(input)) continue;
+            int r = Exec(a, input, default, false);
+            if (r != Nil) { endIndex = r + 1; return true; }
+        }
+        endIndex = -1;
+        return false;
+    }
+
     /// <summary>IsMatch without the literal pre-filter (tests check that the pre-filter never changes a result).</summary>
     internal bool IsMatchUnfiltered(ReadOnlySpan<char> input)
     {

@@ -86,6 +86,24 @@ public sealed class OsRegexTests
     }
 
     [Fact]
+    public void Prematch_style_match_reports_the_end_without_captures()
+    {
+        foreach (var c in OsRegexOracleTests.LoadCases())
+        {
+            OsRegex re;
+            try { re = OsRegex.Compile(c.Pattern); } catch (PatternException) { continue; }
+            if (re.HasGroups) continue; // OSSEC's two paths only coincide without groups
+            bool a = re.TryMatch(c.Log, new List<string>(), out int e1);
+            bool b = re.TryMatch(c.Log.AsSpan(), out int e2);
+            Assert.Equal(a, b);
+            Assert.Equal(e1, e2);
+        }
+        var p = OsRegex.Compile(@"^sshd\p\d+\p: ");
+        Assert.True(p.TryMatch("sshd[42]: Accepted".AsSpan(), out int end));
+        Assert.Equal("Accepted", "sshd[42]: Accepted"[end..]);
+    }
+
+    [Fact]
     public void Nul_ends_the_input_as_in_c()
     {
         var re = OsRegex.Compile("secret");
