@@ -134,7 +134,8 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         }
         else
         {
-            var pd = PreDecoder.Decode(full);
+            // command output is not a syslog line: its header is the "ossec: output: 'cmd'" prefix the decoders read
+            var pd = ev.LogFormat is "command" or "full_command" ? new PreDecoded(0, null, null, null) : PreDecoder.Decode(full);
             ev.Log = PreDecoder.MessageOf(full, pd);
             ev.LogTimestamp = pd.Timestamp;
             ev.Hostname = pd.Hostname ?? _o.Hostname;
