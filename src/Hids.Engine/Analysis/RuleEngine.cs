@@ -298,7 +298,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             int pmatch = 0;
             if (node.Prematch != null)
             {
-                if (!node.Prematch.TryMatch(log, _caps, out int after)) continue;
+                if (!node.Prematch.IsMatch(log) || !node.Prematch.TryMatch(log, _caps, out int after)) continue;
                 pmatch = after;
             }
             var info = node;
@@ -315,9 +315,9 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
                     var ch = children[i];
                     if (ch.Prematch != null)
                     {
-                        int bas = ch.PrematchAfterParent ? pmatch : 0;
-                        var text = bas == 0 ? log : log[bas..];
-                        if (ch.Prematch.TryMatch(text, _caps, out int after))
+                        int bas = ch.PrematchAfterParent ? Math.Min(pmatch, log.Length) : 0;
+                        // the allocation-free test first; the end of the match only for the child that matches
+                        if (ch.Prematch.IsMatch(log.AsSpan(bas)) && ch.Prematch.TryMatch(bas == 0 ? log : log[bas..], _caps, out int after))
                         {
                             cmatch = bas + after;
                             info = ch;
