@@ -124,7 +124,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         var ctx = new Ctx { Ev = ev };
         DecoderDefinition? decoder = null;
         EventCategory category;
-        if (!string.IsNullOrEmpty(ev.DecoderName))
+        if (!string.IsNullOrEmpty(ev.DecoderName) && !ev.DecodedByEngine)
         {
             // Sources that know their decoder (syscheck, rootcheck) skip pre-decoding and decoding.
             ev.Log ??= full;
@@ -143,6 +143,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             ev.DecoderName = null; ev.DecoderParent = null;
             ClearFields(ev);
             decoder = Decode(ctx);
+            ev.DecodedByEngine = true;
             category = decoder?.Type ?? EventCategory.Syslog;
             ctx.DecoderName = ev.DecoderName;
         }

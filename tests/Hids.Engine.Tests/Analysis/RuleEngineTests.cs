@@ -198,6 +198,16 @@ public sealed class RuleEngineTests
     }
 
     [Fact]
+    public void Evaluating_the_same_event_twice_decodes_it_again()
+    {
+        using var e = new RuleEngine(Load());
+        var ev = Ev("Feb  9 11:44:56 web1 sshd[1234]: Failed password for root from 192.168.1.7 port 22 ssh2");
+        Assert.Equal(5716, e.Evaluate(ev).Rule!.Id);
+        ev.FullLog = "2015-01-30 09:19:14 status installed nano:amd64 2.2.6-3";
+        Assert.Equal(2902, e.Evaluate(ev).Rule!.Id);
+    }
+
+    [Fact]
     public void Command_output_is_not_pre_decoded_as_syslog()
     {
         using var e = new RuleEngine(Load(), new RuleEngineOptions { Hostname = "me" });
