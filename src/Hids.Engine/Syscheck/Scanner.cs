@@ -380,6 +380,14 @@ internal sealed class Scanner
                 return;
             }
             using var h = new SafeFileHandle(fd, ownsHandle: true);
+            // O_NOFOLLOW guards only the last path component: a directory swapped for a symlink on the way (e.g. to
+            // /etc) would make us read another file. Only read what the walk saw: same device and inode.
+            if (Native.StatFd(fd, out var opened) != 0 || opened.Inode != w.Stat.Inode || opened.Device != w.Stat.Device)
+            {
+                Problem("HIDS3007", w.Path, "the path names another file than the one listed (replaced during the scan, or a directory swapped for a link); not read", "It is checked again at the next scan.");
+                if (w.Before is not null) w.Before.Seen = true;
+                return;
+            }
             Native.posix_fadvise(fd, 0, 0, 2 /* SEQUENTIAL */);
             MemoryStream? ms = capture && pre.Size <= _diffs.SizeLimit ? new MemoryStream((int)Math.Max(0, pre.Size)) : null;
             long total = 0;
