@@ -20,6 +20,15 @@ if (-not $InProcess) {
     exit $LASTEXITCODE
 }
 
+# Active response stays inside the instance (hosts.deny there, no firewall): a demo/bench must not block hosts.
+function Protect-DemoInstance([string] $r) {
+    $conf = Join-Path $r 'etc/ossec.conf'
+    $t = Get-Content $conf -Raw
+    if ($t -notmatch '<firewall_backend>') {
+        $t = $t.TrimEnd() + "`n<ossec_config>`n  <hids>`n    <hosts_deny_path>$r/hosts.deny</hosts_deny_path>`n    <firewall_backend>none</firewall_backend>`n  </hids>`n</ossec_config>`n"
+        [IO.File]::WriteAllText($conf, $t)
+    }
+}
 function Step([string] $text) { Write-Host "`n== $text" -ForegroundColor Cyan }
 Import-Module $ModulePath
 $temp = -not $Path
@@ -32,6 +41,7 @@ $dpkg = Join-Path $Path 'demo-dpkg.log'
 try {
     Step "Install-Hids -Path $Path -Type Local"
     Install-Hids -Path $Path -Type Local -EmailTo 'root@localhost' | Out-Host
+    Protect-DemoInstance $Path
 
     Step 'Test-HidsConfiguration'
     $diag = @(Test-HidsConfiguration -Instance $Path)

@@ -51,6 +51,7 @@ Describe 'Guide: OSSEC on Debian, end to end' {
     }
 
     AfterAll {
+        Stop-HidsTestMonitors
         if ($root -and (Test-Path (Join-Path $root 'var/run/hidsd.pid'))) { Stop-HidsMonitor -Instance $root -Force -TimeoutSeconds 30 -ErrorAction SilentlyContinue | Out-Null }
         if ($listener) { $listener.Stop() }
         Stop-TestSmtpSink $smtp
@@ -62,6 +63,8 @@ Describe 'Guide: OSSEC on Debian, end to end' {
         if (-not (Need 'Install-Hids', 'Get-HidsDirectory', 'Remove-HidsDirectory')) { return }
         Install-Hids -Path $root -Type Local -EmailTo 'loginName@example.com' -SmtpServer 'mail.example.com' | Out-Null
         Test-Path (Join-Path $root 'etc/ossec.conf') | Should -BeTrue
+        # never harm the host: no host logs, hosts.deny inside the instance, no firewall changes
+        Protect-HidsTestInstance -Root $root
         # test scope: watch only the temp web folder; no rootkit scan of the host
         Get-HidsDirectory -Instance $root | Remove-HidsDirectory -Instance $root -Confirm:$false
         $conf = Join-Path $root 'etc/ossec.conf'

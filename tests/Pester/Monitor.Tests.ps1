@@ -14,6 +14,7 @@ Describe 'Monitor: lifecycle' {
         function script:New-QuietInstance {
             $r = New-HidsTestRoot 'mon'
             Install-Hids -Path $r -Type Local -EmailTo 'root@localhost' | Out-Null
+            Protect-HidsTestInstance -Root $r
             # only the instance's own folders: no scan of the host, no rootkit checks, no e-mail
             Get-HidsDirectory -Instance $r | Remove-HidsDirectory -Instance $r -Confirm:$false
             $conf = Join-Path $r 'etc/ossec.conf'

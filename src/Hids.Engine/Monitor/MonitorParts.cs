@@ -72,12 +72,7 @@ public sealed class MonitorParts
             return new AnalyzerCheck(engine, r.Diagnostics, false);
         };
         // Sources first (stopped before the queue is drained), then the sinks: the dispatcher before the responder.
-        p.Components.Add(("syscheck", ctx =>
-        {
-            if (ctx.Configuration.Syscheck.Disabled) return null;
-            var s = new SyscheckService(ctx.Paths, ctx.Configuration.Syscheck, ctx.Emit, ctx.Log);
-            return new MonitorPart("syscheck") { Start = s.Start, Status = () => s.Status, Owner = s, IsSource = true };
-        }));
+        p.Components.Add(("syscheck", SyscheckMonitorPart.Create));
         p.Components.Add(("rootcheck", ctx =>
         {
             if (ctx.Configuration.Rootcheck.Disabled) return null;
