@@ -43,7 +43,7 @@ Describe 'Guide: OSSEC on Debian, end to end' {
             $m = Wait-TestMail $smtp $Pattern $Timeout
             if (-not $m) {
                 $got = (Get-TestMail $smtp | ForEach-Object { ($_.Body -split "`n" | Select-Object -First 6) -join ' | ' }) -join "`n"
-                $log = Get-Content (Join-Path $root 'logs/ossec.log') -Tail 30 -ErrorAction SilentlyContinue
+                $log = @(Get-Content (Join-Path $root "logs/ossec.log") -Tail 25 -ErrorAction SilentlyContinue) + @(Get-Content (Join-Path $root "logs/alerts/alerts.log") -Tail 25 -ErrorAction SilentlyContinue)
                 throw "no mail matching /$Pattern/ within $Timeout s. Mails so far:`n$got`nossec.log tail:`n$($log -join "`n")"
             }
             $m
