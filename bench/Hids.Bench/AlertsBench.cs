@@ -27,7 +27,9 @@ public sealed class AlertsBench : IBench
             var span = TimeSpan.FromDays(30);
             var rnd = new Random(7);
             var sw = Stopwatch.StartNew();
-            using (var store = AlertStore.OpenWriter(db))
+            bool reuse = keep is not null && File.Exists(db);
+            if (reuse) { using var existing = AlertStore.OpenWriter(db); count = (int)existing.Count(); Console.WriteLine($"reusing {db} ({count:N0} alerts)"); }
+            else using (var store = AlertStore.OpenWriter(db))
             {
                 var batch = new List<Alert>(5000);
                 for (int i = 0; i < count; i++)
@@ -40,7 +42,7 @@ public sealed class AlertsBench : IBench
             }
             Console.Error.WriteLine();
             var insert = sw.Elapsed;
-            Console.WriteLine($"insert: {count:N0} alerts in {insert.TotalSeconds:F1} s = {count / insert.TotalSeconds:N0} alerts/s (batches of 5000, WAL, FTS5); store {new FileInfo(db).Length / 1048576.0:F0} MiB");
+            if (!reuse) Console.WriteLine($"insert: {count:N0} alerts in {insert.TotalSeconds:F1} s = {count / insert.TotalSeconds:N0} alerts/s (batches of 5000, WAL, FTS5); store {new FileInfo(db).Length / 1048576.0:F0} MiB");
 
             using var reader = AlertStore.OpenReader(db);
             var reference = Median(() => reader.Query(new AlertQuery { Match = "::", First = 1 }).Count()); // no index: a full scan of the bodies
