@@ -216,6 +216,13 @@ Describe 'Configuration: editing cmdlets' {
         $e[0].FullyQualifiedErrorId | Should -BeLike 'IgnoreNotFound*'
     }
 
+    It 'completes -Command of Set-HidsActiveResponse with the instance''s command names' {
+        $line = 'Set-HidsActiveResponse -Command fire'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'firewall-drop'
+        $line = 'Remove-HidsDirectory -Path /usr/s'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain '/usr/sbin'
+    }
+
     It 'fails clearly on a missing instance' {
         Get-HidsDirectory -Instance (Join-Path (New-Root) 'none') -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -BeLike 'InstanceNotFound*'

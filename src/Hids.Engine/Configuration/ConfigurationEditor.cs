@@ -24,14 +24,18 @@ public sealed class ConfigurationEditException : Exception
 /// </summary>
 public sealed class ConfigurationEditor
 {
-    private const string Unit = "  ";
     private readonly List<string> _changes = new();
+    /// <summary>The file's own line ending and indentation step, so inserted lines look like their neighbours.</summary>
+    private readonly string _nl;
+    private readonly string Unit;
 
     public ConfigurationEditor(string text, string filePath)
     {
         FilePath = filePath;
         OriginalText = text;
         Text = text;
+        _nl = text.Contains("\r\n") ? "\r\n" : "\n";
+        Unit = DetectIndentUnit(text);
         try { OssecXmlReader.Read(text, filePath); }
         catch (OssecXmlException ex)
         {
@@ -85,7 +89,11 @@ public sealed class ConfigurationEditor
     /// (split out of a comma list when it shares the element with other paths).</summary>
     public void AddDirectories(IReadOnlyList<string> paths, DirectoryOptions options)
     {
-        foreach (var p in paths) CheckValue(p, "path");
+        foreach (var p in paths)
+        {
+            CheckValue(p, "path");
+            if (p.Contains(',')) throw new ConfigurationEditException($"The path '{p}' contains a comma, which ossec.conf uses to separate directories.", "InvalidValue");
+        }
         if (options.Restrict is not null) CheckAttr(options.Restrict, "restrict");
         var fresh = new List<string>();
         foreach (var path in paths)
@@ -425,7 +433,22 @@ public sealed class ConfigurationEditor
         return n.Parent is null ? "" : IndentOf(n.Parent) + Unit;
     }
 
-    private static string IndentBlock(string xml, string indent) => xml.Replace("\n", "\n" + indent);
+    // Blocks are composed with "\n"; written with the file's line ending and the target indentation.
+    private string IndentBlock(string xml, string indent) => xml.Replace("\n", _nl + indent);
+
+    private static string DetectIndentUnit(string text)
+    {
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith('\t')) return "\t";
+            if (line.StartsWith(' ') && line.TrimStart().StartsWith('<'))
+            {
+                int n = line.Length - line.TrimStart(' ').Length;
+                return new string(' ', Math.Clamp(n, 1, 8));
+            }
+        }
+        return "  ";
+    }
 
     private void InsertAfter(XNode2 anchor, string xml, bool blankLine)
     {
@@ -433,8 +456,9 @@ public sealed class ConfigurationEditor
         int pos = anchor.EndOffset;
         int le = LineEnd(pos);
         var rest = Text.AsSpan(pos, le - pos).Trim();
-        if (rest.Length == 0 || (rest.StartsWith("<!--") && rest.EndsWith("-->") && rest.IndexOf("-->") == rest.Length - 3)) pos = le;
-        Splice(pos, pos, (blankLine ? "\n" : "") + "\n" + indent + IndentBlock(xml, indent));
+        if (rest.Length == 0 || (rest.StartsWith("<!--") && rest.EndsWith("-->") && rest.IndexOf("-->") == rest.Length - 3))
+            pos = le > pos && Text[le - 1] == '\r' ? le - 1 : le;
+        Splice(pos, pos, (blankLine ? _nl : "") + _nl + indent + IndentBlock(xml, indent));
     }
 
     private void InsertBefore(XNode2 node, string xml)
@@ -442,9 +466,9 @@ public sealed class ConfigurationEditor
         var indent = IndentOf(node);
         int ls = LineStart(node.StartOffset);
         if (Blank(Text.AsSpan(ls, node.StartOffset - ls)))
-            Splice(ls, ls, indent + IndentBlock(xml, indent) + "\n");
+            Splice(ls, ls, indent + IndentBlock(xml, indent) + _nl);
         else
-            Splice(node.StartOffset, node.StartOffset, IndentBlock(xml, indent) + "\n" + indent);
+            Splice(node.StartOffset, node.StartOffset, IndentBlock(xml, indent) + _nl + indent);
     }
 
     /// <summary>Appends a child at the end of <paramref name="parent"/>.</summary>
@@ -456,17 +480,21 @@ public sealed class ConfigurationEditor
         if (parent.SelfClosing)
         {
             var tag = Text[parent.StartOffset..parent.EndOffset].TrimEnd('>').TrimEnd('/').TrimEnd();
-            Splice(parent.StartOffset, parent.EndOffset, $"{tag}>\n{indent}{block}\n{parentIndent}</{parent.Name}>");
+            Splice(parent.StartOffset, parent.EndOffset, $"{tag}>{_nl}{indent}{block}{_nl}{parentIndent}</{parent.Name}>");
             return;
         }
         var content = Text.AsSpan(parent.ContentStart, parent.ContentEnd - parent.ContentStart);
         int nl = content.LastIndexOf('\n');
         bool hasContent = !Blank(content);
-        var sep = blankLine && hasContent ? "\n" : "";
+        var sep = blankLine && hasContent ? _nl : "";
         if (nl >= 0 && Blank(content[(nl + 1)..]))
-            Splice(parent.ContentStart + nl, parent.ContentStart + nl, sep + "\n" + indent + block);
+        {
+            int at = parent.ContentStart + nl;
+            if (at > parent.ContentStart && Text[at - 1] == '\r') at--;
+            Splice(at, at, sep + _nl + indent + block);
+        }
         else
-            Splice(parent.ContentEnd, parent.ContentEnd, sep + "\n" + indent + block + "\n" + parentIndent);
+            Splice(parent.ContentEnd, parent.ContentEnd, sep + _nl + indent + block + _nl + parentIndent);
     }
 
     private void ReplaceContent(XNode2 n, string value)

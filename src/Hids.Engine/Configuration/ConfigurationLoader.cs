@@ -13,32 +13,33 @@ namespace Hids.Engine.Configuration;
 /// </summary>
 public static class ConfigurationLoader
 {
-    /// <summary>Loads an instance's etc/ossec.conf; relative paths (rules, rootcheck files) resolve against the instance.</summary>
+    /// <summary>Loads an instance's etc/ossec.conf; relative paths (rules, rootcheck files) resolve against the instance.
+    /// Also warns about rule and decoder files named in &lt;rules&gt; that the instance does not have.</summary>
     public static ConfigurationLoadResult LoadInstance(InstancePaths paths)
     {
-        var result = Load(paths.OssecConf);
-        if (File.Exists(paths.OssecConf) && !result.HasErrors)
+        var result = Load(paths.OssecConf, out var rulePositions);
+        if (!File.Exists(paths.OssecConf) || result.HasErrors) return result;
+        // OSSEC refuses to start without them; we warn here and the rule loader reports them again in its context.
+        var extra = new List<HidsDiagnostic>(result.Diagnostics);
+        var files = RulesPaths.Resolve(paths, result.Configuration.Rules);
+        foreach (var f in files.Missing)
         {
-            // Rules files named by <rules> that the instance does not have: OSSEC refuses to start; we warn here and
-            // the rule loader reports them again with its own context.
-            var extra = new List<HidsDiagnostic>(result.Diagnostics);
-            var files = RulesPaths.Resolve(paths, result.Configuration.Rules);
-            foreach (var f in files.Missing)
-                extra.Add(new HidsDiagnostic
-                {
-                    Severity = DiagnosticSeverity.Warning, Code = ConfigCodes.MissingRulesFile, File = paths.OssecConf,
-                    Message = $"Rules file '{f}' named in <rules> does not exist.",
-                    Hint = "Run Install-Hids -Force to restore the shipped ruleset, or remove the <include>.",
-                });
-            return new ConfigurationLoadResult(result.Configuration, extra);
+            var name = rulePositions.Keys.FirstOrDefault(k => RulesPaths.IncludePath(paths, k) == f || RulesPaths.FromRoot(paths, k) == f);
+            var pos = name is not null ? rulePositions[name] : new SourcePosition(paths.OssecConf, 0, 0);
+            extra.Add(new HidsDiagnostic
+            {
+                Severity = DiagnosticSeverity.Warning, Code = ConfigCodes.MissingRulesFile, File = paths.OssecConf, Line = pos.Line, Column = pos.Column,
+                Message = $"Rules file '{f}' does not exist.",
+                Hint = name is null ? "Run Install-Hids -Force to restore the shipped ruleset." : $"Run Install-Hids -Force to restore the shipped ruleset, or remove the element naming '{name}'.",
+            });
         }
-        return result;
+        return new ConfigurationLoadResult(result.Configuration, extra);
     }
 
-    /// <summary>Loads any ossec.conf-style file.</summary>
-    public static ConfigurationLoadResult Load(string path)
+    private static ConfigurationLoadResult Load(string path, out Dictionary<string, SourcePosition> rulePositions)
     {
         var full = Path.GetFullPath(path);
+        rulePositions = new Dictionary<string, SourcePosition>(StringComparer.Ordinal);
         string text;
         try { text = File.ReadAllText(full); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -51,13 +52,18 @@ public static class ConfigurationLoader
             };
             return new ConfigurationLoadResult(new HidsConfiguration { SourceFile = full }, new[] { d });
         }
-        return LoadText(text, full);
+        return LoadText(text, full, rulePositions);
     }
 
+    /// <summary>Loads any ossec.conf-style file.</summary>
+    public static ConfigurationLoadResult Load(string path) => Load(path, out _);
+
     /// <summary>Loads configuration text; <paramref name="file"/> is the name used in diagnostics.</summary>
-    public static ConfigurationLoadResult LoadText(string text, string file)
+    public static ConfigurationLoadResult LoadText(string text, string file) => LoadText(text, file, null);
+
+    private static ConfigurationLoadResult LoadText(string text, string file, Dictionary<string, SourcePosition>? rulePositions)
     {
-        var ctx = new Ctx(file);
+        var ctx = new Ctx(file) { RulePositions = rulePositions };
         var cfg = new HidsConfiguration { SourceFile = file };
         IReadOnlyList<XNode2> roots;
         try { roots = OssecXmlReader.Read(text, file); }
@@ -95,6 +101,7 @@ public static class ConfigurationLoader
         public Ctx(string file) { File = file; }
         public string File { get; }
         public List<HidsDiagnostic> Diagnostics { get; } = new();
+        public Dictionary<string, SourcePosition>? RulePositions { get; init; }
         public void Add(DiagnosticSeverity sev, string code, SourcePosition pos, string message, string? hint)
             => Diagnostics.Add(new HidsDiagnostic
             {
@@ -205,7 +212,10 @@ public static class ConfigurationLoader
             }
             if (x < min || x > max)
             {
-                Err(ConfigCodes.OutOfRange, pos, $"{what} is {v}, outside {min}–{max}.", $"Use a value from {min} to {max}{(unit is null ? "" : " " + unit)}.");
+                if (max == int.MaxValue)
+                    Err(ConfigCodes.OutOfRange, pos, $"{what} is {v}; it must be at least {min}.", $"Use a whole number of at least {min}{(unit is null ? "" : " " + unit)}.");
+                else
+                    Err(ConfigCodes.OutOfRange, pos, $"{what} is {v}, outside {min}–{max}.", $"Use a value from {min} to {max}{(unit is null ? "" : " " + unit)}.");
                 return null;
             }
             return (int)x;
@@ -645,7 +655,7 @@ public static class ConfigurationLoader
                         if (Text(c) is string inc)
                         {
                             if (r.Include.Contains(inc)) Warn(ConfigCodes.DuplicateEntry, c.Position, $"Rules file '{inc}' is included twice.", "Remove one <include>.");
-                            else r.Include.Add(inc);
+                            else { r.Include.Add(inc); _ctx.RulePositions?.TryAdd(inc, c.Position); }
                         }
                         break;
                     case "rule":
@@ -657,7 +667,7 @@ public static class ConfigurationLoader
                         if (c.Text.Length == 0) Err(ConfigCodes.EmptyValue, c.TextPosition, "<rule_dir> is empty.", "Give a folder (relative to the instance or absolute).");
                         else r.RuleDir.Add(c.Text);
                         break;
-                    case "decoder": if (Text(c) is string dec) r.Decoder.Add(dec); break;
+                    case "decoder": if (Text(c) is string dec) { r.Decoder.Add(dec); _ctx.RulePositions?.TryAdd(dec, c.Position); } break;
                     case "decoder_dir":
                         NoAttributes(c, "pattern");
                         if (c.Text.Length == 0) Err(ConfigCodes.EmptyValue, c.TextPosition, "<decoder_dir> is empty.", "Give a folder (relative to the instance or absolute).");
@@ -719,6 +729,7 @@ public static class ConfigurationLoader
                     case "operational_log_max_bytes": if (Int(c, 4096, int.MaxValue, "bytes") is int ol) h.OperationalLogMaxBytes = ol; break;
                     case "firewall_backend": if (Choice(c, "auto", "nftables", "iptables", "none") is string fb) h.FirewallBackend = fb; break;
                     case "nft_table": h.NftTable = Text(c); break;
+                    case "offence_window": if (Int(c, 1, 525_600, "minutes") is int ow) h.OffenceWindowMinutes = ow; break;
                     case "diff_size_limit": if (Int(c, 0, int.MaxValue, "bytes") is int dl) _cfg.Syscheck.DiffSizeLimit = dl; break;
                     case "syscheck_workers": if (Int(c, 0, 64) is int w) _cfg.Syscheck.Workers = w; break;
                     default: Unknown(c, "hids", Schema.Hids); break;
@@ -771,7 +782,7 @@ internal static class Schema
     public static readonly string[] ActiveResponse = { "disabled", "command", "location", "agent_id", "level", "rules_id", "rules_group", "timeout", "repeated_offenders" };
     public static readonly string[] Rules = { "include", "rule", "rule_dir", "decoder", "decoder_dir", "exclude", "list" };
     public static readonly string[] SyslogOutput = { "server", "port", "protocol", "level", "group", "rule_id", "location", "format", "use_fqdn" };
-    public static readonly string[] Hids = { "hosts_deny_path", "smtp_port", "smtp_security", "smtp_user", "smtp_password_file", "alert_retention_days", "max_line_length", "operational_log_max_bytes", "firewall_backend", "nft_table", "diff_size_limit", "syscheck_workers" };
+    public static readonly string[] Hids = { "hosts_deny_path", "smtp_port", "smtp_security", "smtp_user", "smtp_password_file", "alert_retention_days", "max_line_length", "operational_log_max_bytes", "firewall_backend", "nft_table", "diff_size_limit", "syscheck_workers", "offence_window" };
     public static readonly HashSet<string> BuiltInCommands = new() { "host-deny", "firewall-drop", "disable-account", "route-null" };
 }
 

@@ -239,4 +239,23 @@ public class ConfigurationEditorTests
         Assert.Equal("InvalidValue", Assert.Throws<ConfigurationEditException>(() => Ed().AddIgnore("/x</ignore><ignore>/y", null)).ErrorId);
         Assert.Equal("InvalidConfiguration", Assert.Throws<ConfigurationEditException>(() => Ed("<ossec_config><global></ossec_config>")).ErrorId);
     }
+
+    [Fact]
+    public void KeepsCrLfLineEndingsAndTabIndentation()
+    {
+        var crlf = Sample.Replace("\n", "\r\n");
+        var e = Ed(crlf);
+        e.AddDirectories(new[] { "/var/www" }, new DirectoryOptions { CheckAll = true });
+        e.SetValue("syscheck", "alert_new_files", "yes");
+        e.SetActiveResponse("firewall-drop", level: 6, timeout: 600);
+        Assert.DoesNotContain("\n", e.Text.Replace("\r\n", ""));
+        Assert.False(e.Validate().HasErrors);
+        Assert.True(e.RemoveDirectory("/var/www"));
+
+        var tabs = "<ossec_config>\n\t<syscheck>\n\t\t<frequency>10</frequency>\n\t</syscheck>\n</ossec_config>\n";
+        var t = Ed(tabs);
+        t.AddIgnore("/x", null);
+        t.SetValue("alerts", "email_alert_level", "8");
+        Assert.Equal("<ossec_config>\n\t<syscheck>\n\t\t<frequency>10</frequency>\n\t\t<ignore>/x</ignore>\n\t</syscheck>\n\n\t<alerts>\n\t\t<email_alert_level>8</email_alert_level>\n\t</alerts>\n</ossec_config>\n", t.Text);
+    }
 }

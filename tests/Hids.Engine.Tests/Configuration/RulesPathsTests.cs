@@ -29,3 +29,24 @@ public class RulesPathsTests
         Assert.Equal(new[] { Path.Combine(t.Path, "extra", "a.xml") }, s2.RuleFiles);
     }
 }
+
+public class LoadInstanceTests
+{
+    [Fact]
+    public void MissingRulesFilesAreWarningsAtTheirInclude()
+    {
+        using var t = TestPaths.NewTempDir();
+        var p = new InstancePaths(t.Path);
+        Directory.CreateDirectory(p.Etc); Directory.CreateDirectory(p.RulesDir);
+        File.WriteAllText(Path.Combine(p.RulesDir, "decoder.xml"), "");
+        File.WriteAllText(p.LocalRules, "");
+        File.WriteAllText(p.OssecConf, "<ossec_config>\n  <rules>\n    <include>nope_rules.xml</include>\n    <include>local_rules.xml</include>\n  </rules>\n</ossec_config>\n");
+        var r = ConfigurationLoader.LoadInstance(p);
+        Assert.False(r.HasErrors);
+        var w = Assert.Single(r.Diagnostics);
+        Assert.Equal(ConfigCodes.MissingRulesFile, w.Code);
+        Assert.Equal(DiagnosticSeverity.Warning, w.Severity);
+        Assert.Equal(3, w.Line);
+        Assert.Contains("nope_rules.xml", w.Message);
+    }
+}
