@@ -107,7 +107,8 @@ public static class SmtpSender
         {
             using var client = new SmtpClient { Timeout = s.TimeoutMs };
             client.Connect(s.Server.TrimEnd('.'), s.Port, s.SocketOptions, ct);
-            result.Capabilities = client.Capabilities.ToString();
+            result.Capabilities = client.Capabilities.ToString()
+                + (client.AuthenticationMechanisms.Count > 0 ? "; AUTH " + string.Join(" ", client.AuthenticationMechanisms) : "");
             Authenticate(client, s, ct);
             result.Response = client.Send(message, ct);
             client.Disconnect(true, ct);
@@ -121,7 +122,8 @@ public static class SmtpSender
         catch (SmtpProtocolException ex) { result.Error = "SMTP protocol error: " + ex.Message; }
         catch (AuthenticationException ex) { result.Error = "Authentication failed: " + ex.Message; }
         catch (System.Net.Sockets.SocketException ex) { result.Error = $"Cannot connect to {s.Server}:{s.Port}: {ex.Message}"; }
-        catch (Exception ex) when (ex is IOException or SslHandshakeException or TimeoutException or OperationCanceledException or NotSupportedException or FormatException)
+        catch (MailKit.ServiceNotAuthenticatedException ex) { result.Error = "The server requires authentication (set smtp_user and smtp_password_file, or -Credential): " + ex.Message; }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             result.Error = ex.Message;
         }

@@ -94,9 +94,6 @@ public sealed class MonitorHost : IDisposable
         _analysisThread = new Thread(AnalysisLoop) { IsBackground = true, Name = "hids-analysisd" };
         _analysisThread.Start();
 
-        // The monitor's own start event (rule 502) is the first thing analysed.
-        Emit(new LogEvent { Location = StartLocation, FullLog = StartMessage, LogFormat = "syslog", ReceivedAt = DateTimeOffset.Now });
-
         var ctx = new MonitorContext(_paths, config, Emit, _log);
         foreach (var (name, create) in _parts.Components)
         {
@@ -109,6 +106,10 @@ public sealed class MonitorHost : IDisposable
             }
             catch (Exception ex) { _log.Error(Component, $"{name} could not be created: {ex.Message}"); }
         }
+
+        // The monitor's own start event (rule 502) is the first thing analysed: emitted once the sinks exist (the
+        // alert dispatcher is created above), else its alert would reach no output.
+        Emit(new LogEvent { Location = StartLocation, FullLog = StartMessage, LogFormat = "syslog", ReceivedAt = DateTimeOffset.Now });
 
         _collector = new LogCollector(new LogCollectorOptions
         {

@@ -115,9 +115,14 @@ public sealed class LoopbackSmtp : IDisposable
     public ConcurrentQueue<MimeMessage> Received { get; } = new();
     public ConcurrentQueue<string[]> Envelopes { get; } = new();
 
-    public LoopbackSmtp(int? port = null, bool start = true)
+    /// <summary>When set, the server requires AUTH with this user and password (plain, over loopback).</summary>
+    public (string User, string Password)? RequireAuth { get; }
+    public int FailedLogins;
+
+    public LoopbackSmtp(int? port = null, bool start = true, (string, string)? requireAuth = null)
     {
         Port = port ?? FreeTcpPort();
+        RequireAuth = requireAuth;
         if (start) Start();
     }
 
@@ -134,10 +139,15 @@ public sealed class LoopbackSmtp : IDisposable
     {
         var options = new SmtpServerOptionsBuilder()
             .ServerName("localhost")
-            .Endpoint(b => b.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)))
+            .Endpoint(b =>
+            {
+                b.Endpoint(new IPEndPoint(IPAddress.Loopback, Port));
+                if (RequireAuth is not null) b.AuthenticationRequired().AllowUnsecureAuthentication();
+            })
             .Build();
         var sp = new ServiceProvider();
         sp.Add(new Store(this));
+        if (RequireAuth is not null) sp.Add(new Auth(this));
         _server = new SmtpServer.SmtpServer(options, sp);
         _cts = new CancellationTokenSource();
         _task = _server.StartAsync(_cts.Token);
@@ -168,6 +178,18 @@ public sealed class LoopbackSmtp : IDisposable
     }
 
     public void Dispose() => Stop();
+
+    private sealed class Auth : SmtpServer.Authentication.IUserAuthenticator
+    {
+        private readonly LoopbackSmtp _owner;
+        public Auth(LoopbackSmtp owner) { _owner = owner; }
+        public Task<bool> AuthenticateAsync(SmtpServer.ISessionContext context, string user, string password, CancellationToken token)
+        {
+            var ok = _owner.RequireAuth is { } r && r.User == user && r.Password == password;
+            if (!ok) Interlocked.Increment(ref _owner.FailedLogins);
+            return Task.FromResult(ok);
+        }
+    }
 
     private sealed class Store : IMessageStore
     {

@@ -329,4 +329,37 @@ public sealed class MailTests : IDisposable
         Assert.False(bad.Success);
         Assert.Contains("127.0.0.1", bad.Error);
     }
+
+    [Fact]
+    public void Smtp_authentication_reads_the_password_file()
+    {
+        using var smtp = new LoopbackSmtp(requireAuth: ("hids", "s3cret pass"));
+        var pwFile = _dir.Combine("smtp.pw");
+        File.WriteAllText(pwFile, "s3cret pass\n");
+        var s = Settings(smtp.Port);
+        s.Smtp.User = "hids"; s.Smtp.PasswordFile = pwFile;
+        using (var n = Notifier(s))
+        {
+            n.Write(GuideAlerts.Rule550());
+            n.Flush();
+            Assert.Single(smtp.WaitFor(1));
+        }
+        File.WriteAllText(pwFile, "wrong");
+        using (var n = Notifier(s))
+        {
+            n.Write(GuideAlerts.Rule553());
+            n.Flush();
+            Assert.Equal(1, n.Status.Queued);          // kept for the next attempt
+            Assert.Contains("uthentica", n.Status.LastError);
+            Assert.Single(smtp.Received);
+        }
+        // Without credentials the server refuses the mail: the test result says so.
+        var msg = new MimeMessage();
+        msg.From.Add(MailboxAddress.Parse("hids@deft.example")); msg.To.Add(MailboxAddress.Parse("admin@example.com"));
+        msg.Subject = "t"; msg.Body = new TextPart("plain") { Text = "x" };
+        var r = SmtpSender.SendTest(new SmtpSettings { Server = "127.0.0.1", Port = smtp.Port, From = "hids@deft.example", TimeoutMs = 5000 }, msg);
+        Assert.False(r.Success);
+        Assert.Contains("AUTH", r.Capabilities);
+        Assert.NotNull(r.Error);
+    }
 }
