@@ -30,7 +30,7 @@ public sealed class SyscheckBench : IBench
         try
         {
             if (!smallOnly) failures += Measure(work, "large", files, gib, realtime: true);
-            failures += Measure(work, "small", 10_000, 100.0 / 1024, realtime: false);
+            failures += Measure(work, "small", 10_000, 100.0 / 1024, realtime: smallOnly);
         }
         finally { if (!keep) try { Directory.Delete(work, true); } catch { } }
         return failures == 0 ? 0 : 1;
@@ -44,7 +44,9 @@ public sealed class SyscheckBench : IBench
         long target = (long)(gib * 1024 * 1024 * 1024);
         // Realistic mix: most files 1–20 KiB, ~2% 0.1–2 MiB, a few 60–200 MiB (only when the budget allows).
         int large = target > 1L << 30 ? 4 : 0;
-        int medium = (int)(files * 0.02);
+        // Medium files fill what the small and large ones leave of the budget (about 2% of the files for 50k / 2 GiB).
+        long expectedSmall = (long)(files * 10.5 * 1024), expectedLarge = large * (130L << 20);
+        int medium = (int)Math.Clamp((target - expectedSmall - expectedLarge) / (1.05 * (1 << 20)), 0, files * 0.05);
         var dirs = new List<string> { tree };
         for (int i = 0; i < Math.Max(10, files / 25); i++)
         {
@@ -88,15 +90,26 @@ public sealed class SyscheckBench : IBench
 
     // ---------------- external tools ----------------
 
-    private static (double Seconds, int Exit) Time(string file, string args)
+    /// <summary>Wall time, exit code and CPU time (user+sys of the command, from the shell's `times`).</summary>
+    private static (double Seconds, int Exit, double Cpu) Time(string file, string args)
     {
-        var psi = new ProcessStartInfo("/bin/sh", new[] { "-c", $"{file} {args}" }) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo("/bin/sh", new[] { "-c", $"{file} {args} >/dev/null 2>&1; rc=$?; times >&2; exit $rc" }) { RedirectStandardOutput = true, RedirectStandardError = true };
         var sw = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;
-        p.StandardOutput.ReadToEndAsync(); p.StandardError.ReadToEndAsync();
+        var err = p.StandardError.ReadToEndAsync(); p.StandardOutput.ReadToEnd();
         p.WaitForExit();
-        return (sw.Elapsed.TotalSeconds, p.ExitCode);
+        double wall = sw.Elapsed.TotalSeconds, cpu = 0;
+        var lines = err.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (lines.Length >= 2)
+            foreach (var t in lines[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var m = System.Text.RegularExpressions.Regex.Match(t, @"^(\d+)m([\d.]+)s$");
+                if (m.Success) cpu += int.Parse(m.Groups[1].Value) * 60 + double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        return (wall, p.ExitCode, cpu);
     }
+
+    private static double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 
     private static string AideConf(string dir, string tree, int workers, string rule)
     {
@@ -141,58 +154,75 @@ public sealed class SyscheckBench : IBench
         // Warm the page cache, then the references.
         var sha = Time("find", $"'{tree}' -type f -print0 | xargs -0 -P1 sha256sum > /dev/null");
         sha = Time("find", $"'{tree}' -type f -print0 | xargs -0 -P1 sha256sum > /dev/null");
-        Console.WriteLine($"[{label}] sha256sum (1 process):                   {sha.Seconds,7:F2} s");
+        Console.WriteLine($"[{label}] load average now: {File.ReadAllText("/proc/loadavg").Trim()} (2 cores shared: wall times are noisy, CPU times less so)");
+        Console.WriteLine($"[{label}] sha256sum (1 process):                   {sha.Seconds,7:F2} s wall, {sha.Cpu,6:F2} s CPU");
         var aideRule = "sha256+p+i+n+u+g+s+m+c";
         var res = new Dictionary<string, double>();
         foreach (int w in new[] { 1, 2 })
         {
             File.Delete(Path.Combine(dir, "aide.db.new"));
             var r = Time("aide", $"--init -c '{AideConf(dir, tree, w, aideRule)}'");
-            res[$"init{w}"] = r.Seconds;
-            Console.WriteLine($"[{label}] aide --init {aideRule}, {w} worker(s): {r.Seconds,7:F2} s (exit {r.Exit})");
+            res[$"init{w}"] = r.Seconds; res[$"init{w}cpu"] = r.Cpu;
+            Console.WriteLine($"[{label}] aide --init {aideRule}, {w} worker(s): {r.Seconds,7:F2} s wall, {r.Cpu,6:F2} s CPU (exit {r.Exit})");
         }
         File.Move(Path.Combine(dir, "aide.db.new"), Path.Combine(dir, "aide.db"), true);
         var check = Time("aide", $"--check -c '{AideConf(dir, tree, 2, aideRule)}'");
-        Console.WriteLine($"[{label}] aide --check (no change, 2 workers):   {check.Seconds,7:F2} s (exit {check.Exit})");
+        Console.WriteLine($"[{label}] aide --check (no change, 2 workers):   {check.Seconds,7:F2} s wall, {check.Cpu,6:F2} s CPU (exit {check.Exit})");
         File.Delete(Path.Combine(dir, "aide.db.new"));
         var aideAll = Time("aide", $"--init -c '{AideConf(dir, tree, 2, "md5+sha1+sha256+p+i+n+u+g+s+m+c")}'");
-        Console.WriteLine($"[{label}] aide --init md5+sha1+sha256+..., 2 workers: {aideAll.Seconds,7:F2} s");
+        Console.WriteLine($"[{label}] aide --init md5+sha1+sha256+..., 2 workers: {aideAll.Seconds,7:F2} s wall, {aideAll.Cpu,6:F2} s CPU");
 
         // Hids, in this process.
         var instance = new InstancePaths(Path.Combine(dir, "hids"));
+        double lastCpu = 0;
         double Baseline(DirectoryOptions d, out ScanSummary s)
         {
+            var c0 = Cpu();
             foreach (var f in Directory.Exists(instance.Queue) ? Directory.GetFiles(instance.Queue) : Array.Empty<string>()) File.Delete(f);
             var o = new SyscheckOptions { ScanOnStart = false, Directories = { d } };
             using var svc = new SyscheckService(instance, o, _ => { }, NullLog.Instance) { Workers = 2 };
             var sw = Stopwatch.StartNew();
             s = svc.ScanAsync(null, null, CancellationToken.None).GetAwaiter().GetResult();
+            lastCpu = Cpu() - c0;
             return sw.Elapsed.TotalSeconds;
         }
+        // Warm-up on a tiny tree so that JIT compilation is not billed to the first measurement.
+        var warm = Path.Combine(dir, "warm"); Directory.CreateDirectory(warm);
+        for (int i = 0; i < 200; i++) File.WriteAllText(Path.Combine(warm, $"w{i}"), new string('w', i * 10));
+        foreach (var set in new[] { new DirectoryOptions { Path = warm, CheckSha256Sum = true, CheckPerm = true }, new DirectoryOptions { Path = warm, CheckAll = true } })
+        {
+            var wi = new InstancePaths(Path.Combine(dir, "warm-inst-" + Guid.NewGuid().ToString("n")[..6]));
+            using var ws = new SyscheckService(wi, new SyscheckOptions { ScanOnStart = false, Directories = { set } }, _ => { }, NullLog.Instance) { Workers = 2 };
+            ws.ScanAsync(null, null, CancellationToken.None).GetAwaiter().GetResult();
+            ws.ScanAsync(null, null, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        GC.Collect();
         ResetPeakRss();
         var aideSet = new DirectoryOptions { Path = tree, CheckSha256Sum = true, CheckPerm = true, CheckInode = true, CheckOwner = true, CheckGroup = true, CheckSize = true, CheckMtime = true };
-        double hAide = Baseline(aideSet, out var s1);
-        Console.WriteLine($"[{label}] Hids baseline, AIDE's attribute set:    {hAide,7:F2} s ({s1.Files} files, {s1.BytesHashed / (1024.0 * 1024):F0} MiB hashed)");
+        double hAide = Baseline(aideSet, out var s1); double hAideCpu = lastCpu;
+        Console.WriteLine($"[{label}] Hids baseline, AIDE's attribute set:    {hAide,7:F2} s wall, {hAideCpu,6:F2} s CPU ({s1.Files} files, {s1.BytesHashed / (1024.0 * 1024):F0} MiB hashed)");
         var allSet = new DirectoryOptions { Path = tree, CheckAll = true };
-        double hAll = Baseline(allSet, out var s2);
-        Console.WriteLine($"[{label}] Hids baseline, md5+sha1+sha256+all:     {hAll,7:F2} s");
+        double hAll = Baseline(allSet, out var s2); double hAllCpu = lastCpu;
+        Console.WriteLine($"[{label}] Hids baseline, md5+sha1+sha256+all:     {hAll,7:F2} s wall, {hAllCpu,6:F2} s CPU");
         var opts = new SyscheckOptions { ScanOnStart = false, Directories = { allSet } };
-        double hCheck;
+        double hCheck, hCheckCpu;
         using (var svc = new SyscheckService(instance, opts, _ => { }, NullLog.Instance) { Workers = 2 })
         {
+            var c0 = Cpu();
             var sw = Stopwatch.StartNew();
             var s3 = svc.ScanAsync(null, null, CancellationToken.None).GetAwaiter().GetResult();
-            hCheck = sw.Elapsed.TotalSeconds;
-            Console.WriteLine($"[{label}] Hids check, unchanged tree:             {hCheck,7:F2} s ({s3.Changed} changed, {s3.Hashed} re-hashed)");
+            hCheck = sw.Elapsed.TotalSeconds; hCheckCpu = Cpu() - c0;
+            Console.WriteLine($"[{label}] Hids check, unchanged tree:             {hCheck,7:F2} s wall, {hCheckCpu,6:F2} s CPU ({s3.Changed} changed, {s3.Hashed} re-hashed)");
         }
         double load;
         using (var store = BaselineStore.Open(instance.SyscheckStore, out _, check: false))
         {
             store.Load();
+            var c0 = Cpu();
             var sw = Stopwatch.StartNew();
             var n = store.Load().Count;
             load = sw.Elapsed.TotalSeconds;
-            Console.WriteLine($"[{label}] Hids baseline load ({n} entries):       {load * 1000,7:F0} ms");
+            Console.WriteLine($"[{label}] Hids baseline load ({n} entries):       {load * 1000,7:F0} ms wall, {(Cpu() - c0) * 1000,5:F0} ms CPU");
         }
         long peak = PeakRssMb();
         Console.WriteLine($"[{label}] Hids peak memory (VmHWM, whole bench process after reset): {peak} MB");
@@ -202,6 +232,7 @@ public sealed class SyscheckBench : IBench
         Console.WriteLine($"[{label}] RATIO aide md5+sha1+sha256 (2 workers) / Hids same:      {aideAll.Seconds / hAll,6:F1}x");
         Console.WriteLine($"[{label}] RATIO aide --check / Hids unchanged check:               {check.Seconds / hCheck,6:F1}x (target >= 20x)");
         Console.WriteLine($"[{label}] RATIO sha256sum / Hids baseline AIDE set:                {sha.Seconds / hAide,6:F1}x");
+        Console.WriteLine($"[{label}] CPU RATIO aide --init (2w) / Hids AIDE set:  {res["init2cpu"] / hAideCpu,6:F1}x; md5+sha1+sha256: aide {res["init2cpu"] / hAllCpu,5:F1}x / same-set {aideAll.Cpu / hAllCpu,5:F1}x; check {check.Cpu / hCheckCpu,6:F1}x");
         if (res["init2"] / hAide < 3) failures++;
         if (res["init2"] / hAll < 2) failures++;
         if (check.Seconds / hCheck < 20) failures++;

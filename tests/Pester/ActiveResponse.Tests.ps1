@@ -56,12 +56,12 @@ BeforeAll {
         $lab = [pscustomobject]@{ Server = "hids-p-$id-s"; Peer = "hids-p-$id-p"; ServerIp = "10.232.$k.1"; PeerIp = "10.232.$k.2" }
         Invoke-Ip netns, add, $lab.Server | Out-Null
         Invoke-Ip netns, add, $lab.Peer | Out-Null
-        Invoke-Ip -n, $lab.Server, link, set, lo, up | Out-Null
-        Invoke-Ip -n, $lab.Server, link, add, hv0, type, veth, peer, name, hv1, netns, $lab.Peer | Out-Null
-        Invoke-Ip -n, $lab.Server, addr, add, "$($lab.ServerIp)/24", dev, hv0 | Out-Null
-        Invoke-Ip -n, $lab.Peer, addr, add, "$($lab.PeerIp)/24", dev, hv1 | Out-Null
-        Invoke-Ip -n, $lab.Server, link, set, hv0, up | Out-Null
-        Invoke-Ip -n, $lab.Peer, link, set, hv1, up | Out-Null
+        Invoke-Ip '-n', $lab.Server, link, set, lo, up | Out-Null
+        Invoke-Ip '-n', $lab.Server, link, add, hv0, type, veth, peer, name, hv1, netns, $lab.Peer | Out-Null
+        Invoke-Ip '-n', $lab.Server, addr, add, "$($lab.ServerIp)/24", dev, hv0 | Out-Null
+        Invoke-Ip '-n', $lab.Peer, addr, add, "$($lab.PeerIp)/24", dev, hv1 | Out-Null
+        Invoke-Ip '-n', $lab.Server, link, set, hv0, up | Out-Null
+        Invoke-Ip '-n', $lab.Peer, link, set, hv1, up | Out-Null
         $lab
     }
 
@@ -106,7 +106,7 @@ Describe 'ActiveResponse: cmdlets with host-deny' {
         Get-Content $i.HostsDeny | Should -Contain 'sshd: 192.0.2.200'
         Get-HidsBlockedAddress -Instance $i.Root | Should -BeNullOrEmpty
         Get-Content (Join-Path $i.Root 'logs/ossec.log') -Raw | Should -Match 'Blocked 203\.0\.113\.9 with host-deny'
-        Get-Content (Join-Path $i.Root 'logs/active-responses.log') -Raw | Should -Match 'Hids active-response: deleted srcip 203\.0\.113\.9 \(host-deny\)'
+        Get-Content (Join-Path $i.Root 'logs/active-responses.log') -Raw | Should -Match 'Hids active-response: deleted srcip 203\.0\.113\.9 \(host-deny, rule 0, timeout 120\)'
     }
 
     It 'binds SrcIp and RuleId from alerts on the pipeline' {
@@ -156,6 +156,13 @@ Describe 'ActiveResponse: cmdlets with host-deny' {
         $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 
+    It 'removes a block the state does not know with -Force' {
+        Add-Content $i.HostsDeny 'ALL: 203.0.113.77'
+        Unblock-HidsAddress -Instance $i.Root -Address 203.0.113.77 -Command host-deny -Force -Confirm:$false
+        Get-Content $i.HostsDeny | Should -Not -Contain 'ALL: 203.0.113.77'
+        Get-Content $i.HostsDeny | Should -Contain 'sshd: 192.0.2.200'
+    }
+
     It 'counts offences per address across blocks' {
         foreach ($n in 1..3) {
             Block-HidsAddress -Instance $i.Root -Address 203.0.113.9 -Timeout 60 -Command host-deny
@@ -200,8 +207,9 @@ Describe 'ActiveResponse: firewall-drop in a network namespace' {
 param($ModulePath, $Root, $Peer, $Ready)
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
+Add-Type -Path (Join-Path (Split-Path $ModulePath) 'Hids.Engine.dll')  # the engine's types, before the first cmdlet loads it
 $paths = [Hids.Engine.Core.InstancePaths]::new($Root)
-$cfg = [Hids.Engine.ActiveResponse.ActiveResponseConfigReader]::Read($paths)
+$cfg = [Hids.Engine.Configuration.ConfigurationLoader]::LoadInstance($paths).Configuration
 foreach ($c in 'firewall-drop', 'host-deny') {
     $ar = [Hids.Engine.Configuration.ActiveResponseOptions]::new(); $ar.Command = $c; $ar.Level = 10; $ar.Timeout = 3
     $cfg.ActiveResponses.Clear(); $cfg.ActiveResponses.Add($ar) | Out-Null
@@ -219,7 +227,9 @@ Start-Sleep -Seconds 600
         $psi.UseShellExecute = $false
         $proc = [Diagnostics.Process]::Start($psi)
         try {
-            Wait-Until { Test-Path $ready } 60 | Should -BeTrue
+            Wait-Until { (Test-Path $ready) -or $proc.HasExited } 60 | Out-Null
+            $proc.HasExited | Should -BeFalse -Because 'the monitor stand-in must be running'
+            Test-Path $ready | Should -BeTrue
             Get-NftElements $lab | Should -Contain $lab.PeerIp
             Get-Content $i.HostsDeny | Should -Contain "ALL: $($lab.PeerIp)"
         }
@@ -230,11 +240,11 @@ Start-Sleep -Seconds 600
         (Get-HidsBlockedAddress -Instance $i.Root | Where-Object Command -eq 'host-deny').Overdue | Should -BeTrue
         # A restarted responder removes the overdue hosts.deny line at start.
         $paths = [Hids.Engine.Core.InstancePaths]::new($i.Root)
-        $cfg = [Hids.Engine.ActiveResponse.ActiveResponseConfigReader]::Read($paths)
+        $cfg = [Hids.Engine.Configuration.ConfigurationLoader]::LoadInstance($paths).Configuration
         $r = [Hids.Engine.ActiveResponse.ActiveResponder]::new($paths, $cfg, $null, [Hids.Engine.Core.NullLog]::Instance)
         try { $r.Start() } finally { $r.Dispose() }
         Get-Content $i.HostsDeny | Should -Not -Contain "ALL: $($lab.PeerIp)"
         Get-HidsBlockedAddress -Instance $i.Root | Should -BeNullOrEmpty
-        Get-Content (Join-Path $i.Root 'logs/active-responses.log') -Raw | Should -Match "deleted srcip $([regex]::Escape($lab.PeerIp)) \(host-deny\)"
+        Get-Content (Join-Path $i.Root 'logs/active-responses.log') -Raw | Should -Match "deleted srcip $([regex]::Escape($lab.PeerIp)) \(host-deny, rule 5720, timeout 3\)"
     }
 }

@@ -21,6 +21,10 @@ BeforeAll {
         [pscustomobject]@{ Root = $root; Instance = $inst; Tree = $tree }
     }
     $script:pwshArgs = @('-NoProfile', '-NonInteractive', '-File')
+    # Run child pwsh processes directly (dotnet + pwsh.dll): `dotnet pwsh` goes through a shim process whose child
+    # would survive a kill of the process we started.
+    $script:dotnet = [Environment]::ProcessPath
+    $script:pwshDll = [System.Reflection.Assembly]::GetEntryAssembly().Location
 }
 
 Describe 'Syscheck: Invoke-HidsScan and friends' {
@@ -114,7 +118,7 @@ Import-Module '$env:HIDS_TEST_MODULE'
 `$s = Invoke-HidsScan -Instance '$($t.Instance)' -ErrorVariable e -ErrorAction SilentlyContinue
 [pscustomobject]@{ Completed = `$s.Completed; Files = `$s.Files; Errors = @(`$e | ForEach-Object { `$_.FullyQualifiedErrorId + '|' + `$_.CategoryInfo.Category + '|' + `$_.TargetObject }) } | ConvertTo-Json -Compress
 "@ | Set-Content $script
-        $out = unshare --user dotnet pwsh @pwshArgs $script 2>&1
+        $out = unshare --user $dotnet $pwshDll @pwshArgs $script 2>&1
         $r = ($out | Select-Object -Last 1) | ConvertFrom-Json
         $r.Completed | Should -BeTrue
         $r.Files | Should -Be 2
@@ -140,22 +144,19 @@ Describe 'Syscheck: crash safety' {
             $new = Join-Path $t.Tree 'new.txt'
             Set-Content $new 'new'
             $script = Join-Path $t.Root 'child.ps1'
-            "Import-Module '$env:HIDS_TEST_MODULE'; while (`$true) { Invoke-HidsScan -Instance '$($t.Instance)' -Force | Out-Null }" | Set-Content $script
-            $p = Start-Process dotnet -ArgumentList (@('pwsh') + $pwshArgs + $script) -PassThru
+            "Import-Module '$env:HIDS_TEST_MODULE'; foreach (`$i in 1..100) { Invoke-HidsScan -Instance '$($t.Instance)' -Force | Out-Null }" | Set-Content $script
+            $p = Start-Process $dotnet -ArgumentList (@($pwshDll) + $pwshArgs + $script) -PassThru
             $db = Join-Path $t.Instance 'queue/syscheck.db'
             $deadline = (Get-Date).AddSeconds(60)
-            # Wait until the child has started a scan (a new row in the scans table), then kill it in the middle of it.
-            $before = [int](sqlite3 $db 'SELECT count(*) FROM scans;')
-            while ((Get-Date) -lt $deadline -and [int](sqlite3 $db 'SELECT count(*) FROM scans;') -le $before) { Start-Sleep -Milliseconds 50 }
-            Start-Sleep -Milliseconds 300
-            # `dotnet pwsh` is a shim that runs pwsh as its child: SIGKILL the process doing the scan, then the shim.
-            $kids = @(Get-Content "/proc/$($p.Id)/task/$($p.Id)/children" -ErrorAction SilentlyContinue) -split ' ' | Where-Object { $_ }
-            $kids | Should -Not -BeNullOrEmpty
-            foreach ($k in $kids) { kill -9 $k }
+            # Wait until the child is in the middle of a scan (an unfinished row in the scans table), then kill it.
+            Start-Sleep -Milliseconds 1500
+            while ((Get-Date) -lt $deadline -and [int](sqlite3 $db 'SELECT count(*) FROM scans WHERE complete=0;') -eq 0) { Start-Sleep -Milliseconds 10 }
+            $p.HasExited | Should -BeFalse
             kill -9 $p.Id
             $p.WaitForExit()
-            foreach ($k in $kids) { while (Test-Path "/proc/$k") { Start-Sleep -Milliseconds 20 } }
+            $p.ExitCode | Should -Be 137
             (sqlite3 $db 'PRAGMA integrity_check;') | Should -Be 'ok'
+            [int](sqlite3 $db 'SELECT count(*) FROM scans WHERE complete=0;') | Should -BeGreaterThan 0 -Because 'the kill landed during a scan'
             $s = Invoke-HidsScan -Instance $t.Instance
             $s.Completed | Should -BeTrue
             $s.Files | Should -Be 2001
@@ -166,10 +167,7 @@ Describe 'Syscheck: crash safety' {
             (sqlite3 $db 'SELECT count(*) FROM files;') | Should -Be '2001'
         }
         finally {
-            if ($p -and -not $p.HasExited) {
-                foreach ($k in @(Get-Content "/proc/$($p.Id)/task/$($p.Id)/children" -ErrorAction SilentlyContinue) -split ' ' | Where-Object { $_ }) { kill -9 $k }
-                kill -9 $p.Id
-            }
+            if ($p -and -not $p.HasExited) { kill -9 $p.Id }
             Remove-Item $t.Root -Recurse -Force -ErrorAction SilentlyContinue
         }
     }

@@ -50,6 +50,7 @@ public sealed class ActiveResponder : IAlertSink, IDisposable
             + (Settings.NetworkNamespace is null ? "" : $", network namespace {Settings.NetworkNamespace}"));
         try
         {
+            _service.Store.PruneOffences(_service.Clock() - Settings.OffenceWindow);
             int expired = _service.ProcessExpired(atStart: true);
             int restored = _service.Reapply();
             if (expired > 0 || restored > 0)
@@ -71,13 +72,29 @@ public sealed class ActiveResponder : IAlertSink, IDisposable
         }
     }
 
-    /// <summary>Waits (up to 10 s) until every queued alert has been acted on.</summary>
-    public void Flush()
+    /// <summary>Nothing to persist: every block is recorded in the state store as it is made. Never blocks the caller.</summary>
+    public void Flush() { }
+
+    /// <summary>Waits (up to <paramref name="timeout"/>, default 10 s) until every queued alert has been acted on.</summary>
+    public bool WaitIdle(TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         while (Volatile.Read(ref _pending) > 0 && DateTime.UtcNow < deadline && _worker is { IsAlive: true })
             Thread.Sleep(5);
+        return Volatile.Read(ref _pending) == 0;
     }
+
+    /// <summary>Counters for Get-HidsStatus (plain properties).</summary>
+    public ActiveResponderStatus Status => new()
+    {
+        Responses = Settings.Responses.Count(r => !r.Disabled),
+        Disabled = Settings.Disabled,
+        Queued = Math.Max(0, Volatile.Read(ref _pending)),
+        Blocked = Volatile.Read(ref _blocked), Rejected = Volatile.Read(ref _rejected), Protected = Volatile.Read(ref _protected),
+        Failed = Volatile.Read(ref _failed),
+        Firewall = Settings.FirewallBackend, HostsDenyPath = Settings.HostsDenyPath, NftTable = "inet " + Settings.NftTable,
+    };
+    private int _blocked, _rejected, _protected, _failed;
 
     /// <summary>Acts on one alert now, on the caller's thread (the worker uses it; tests may too).</summary>
     public IReadOnlyList<BlockOutcome> Respond(Alert alert)
@@ -96,8 +113,16 @@ public sealed class ActiveResponder : IAlertSink, IDisposable
                 continue;
             }
             var reason = string.IsNullOrEmpty(alert.Description) ? $"rule {alert.RuleId}" : $"rule {alert.RuleId}: {alert.Description}";
-            results.Add(_service.Block(alert.SrcIp, alert.User, r.Command, r.Timeout, r.RepeatedOffenders,
-                new ResponseContext(alert, alert.RuleId, alert.AlertId, reason), "rule"));
+            var outcome = _service.Block(alert.SrcIp, alert.User, r.Command, r.Timeout, r.RepeatedOffenders,
+                new ResponseContext(alert, alert.RuleId, alert.AlertId, reason), "rule");
+            switch (outcome.Status)
+            {
+                case BlockStatus.Blocked: Interlocked.Increment(ref _blocked); break;
+                case BlockStatus.Invalid: Interlocked.Increment(ref _rejected); break;
+                case BlockStatus.Protected: Interlocked.Increment(ref _protected); break;
+                case BlockStatus.Failed or BlockStatus.UnknownCommand: Interlocked.Increment(ref _failed); break;
+            }
+            results.Add(outcome);
         }
         return results;
     }
@@ -144,14 +169,31 @@ public sealed class ActiveResponder : IAlertSink, IDisposable
         }
     }
 
+    /// <summary>Stops: acts on alerts still queued (up to 5 s), then ends the worker. Active blocks stay in place.</summary>
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
+        if (_worker is { IsAlive: true }) WaitIdle(TimeSpan.FromSeconds(5));
         _stop.Cancel();
         _worker?.Join(TimeSpan.FromSeconds(10));
         _service.Dispose();
         _queue.Dispose();
         _stop.Dispose();
     }
+}
+
+/// <summary>The responder's health for the monitor's status file.</summary>
+public sealed class ActiveResponderStatus
+{
+    public int Responses { get; set; }
+    public bool Disabled { get; set; }
+    public int Queued { get; set; }
+    public int Blocked { get; set; }
+    public int Rejected { get; set; }
+    public int Protected { get; set; }
+    public int Failed { get; set; }
+    public string Firewall { get; set; } = "";
+    public string HostsDenyPath { get; set; } = "";
+    public string NftTable { get; set; } = "";
 }

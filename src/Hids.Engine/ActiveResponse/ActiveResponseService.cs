@@ -29,6 +29,10 @@ public sealed class ActiveResponseService : IDisposable
     private readonly IHidsLog _log;
     private readonly Action<LogEvent>? _emit;
     private readonly object _arLogGate = new();
+    private readonly object _retryGate = new();
+    private readonly Dictionary<string, DateTimeOffset> _retryAfter = new();
+    /// <summary>How long a failed unblock waits before it is tried again.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     public ActiveResponseService(InstancePaths paths, ActiveResponseSettings settings, IHidsLog log, Action<LogEvent>? emit)
     {
@@ -43,13 +47,17 @@ public sealed class ActiveResponseService : IDisposable
     public BlockStateStore Store { get; }
     public Func<DateTimeOffset> Clock { get; set; } = () => DateTimeOffset.UtcNow;
 
-    /// <summary>The message the event and logs/active-responses.log carry (see docs/ruleset.md, rules 601/602).</summary>
-    public static string AddedMessage(string target, string command, int? ruleId, int? timeoutSeconds)
-        => $"Hids active-response: added {(target.StartsWith("user:") ? "user " + target[5..] : "srcip " + target)} ({command}, "
-           + (ruleId is { } r ? $"rule {r}" : "manual") + $", timeout {(timeoutSeconds is { } t ? t.ToString(CultureInfo.InvariantCulture) : "none")})";
+    /// <summary>
+    /// The line the event and logs/active-responses.log carry, as docs/ruleset.md defines it for decoder ar_log and
+    /// rules 600-608: <c>Hids active-response: added|deleted|failed srcip &lt;ip&gt; (&lt;command&gt;, rule &lt;id&gt;, timeout &lt;s&gt;)</c>.
+    /// A manual block has rule 0, a permanent block timeout 0; a user-based custom command says "user &lt;name&gt;".
+    /// </summary>
+    public static string Message(string action, string target, string command, int? ruleId, int? timeoutSeconds)
+        => $"Hids active-response: {action} {(target.StartsWith("user:", StringComparison.Ordinal) ? "user " + target[5..] : "srcip " + target)} "
+           + $"({command}, rule {(ruleId ?? 0).ToString(CultureInfo.InvariantCulture)}, timeout {(timeoutSeconds ?? 0).ToString(CultureInfo.InvariantCulture)})";
 
-    public static string DeletedMessage(string target, string command)
-        => $"Hids active-response: deleted {(target.StartsWith("user:") ? "user " + target[5..] : "srcip " + target)} ({command})";
+    public static string AddedMessage(string target, string command, int? ruleId, int? timeoutSeconds) => Message("added", target, command, ruleId, timeoutSeconds);
+    public static string DeletedMessage(string target, string command, int? ruleId, int? timeoutSeconds) => Message("deleted", target, command, ruleId, timeoutSeconds);
 
     /// <summary>
     /// Blocks <paramref name="rawAddress"/> (and/or <paramref name="rawUser"/> for custom commands that expect one)
@@ -114,15 +122,17 @@ public sealed class ActiveResponseService : IDisposable
         if (timeout is not null && offences > 1 && repeatedOffendersMinutes is { Count: > 0 } ro)
             timeout = checked(ro[Math.Min(offences - 2, ro.Count - 1)] * 60);
 
-        var backend = Settings.BackendFor(command);
+        IResponseBackend? backend = null;
         try
         {
+            backend = Settings.BackendFor(command);
             backend.Block(target, timeout is { } t ? TimeSpan.FromSeconds(t) : null, context);
         }
         catch (Exception e) when (e is ActiveResponseException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            var msg = $"Failed to block {target.Key} with {commandName} ({backend.Kind}) for {cause}: {e.Message}";
+            var msg = $"Failed to block {target.Key} with {commandName} ({backend?.Kind ?? "no backend"}) for {cause}: {e.Message}";
             _log.Error(Component, msg);
+            Announce(Message("failed", target.Key, commandName, context.RuleId, timeout));
             return new BlockOutcome(BlockStatus.Failed, msg);
         }
 
@@ -150,7 +160,7 @@ public sealed class ActiveResponseService : IDisposable
     }
 
     /// <summary>Removes a block (the firewall element / hosts.deny line / custom delete) and its state.</summary>
-    public BlockOutcome Unblock(BlockedAddress block, string why)
+    public BlockOutcome Unblock(BlockedAddress block, string why, bool recorded = true)
     {
         if (!Settings.Commands.TryGetValue(block.Command, out var command))
         {
@@ -170,20 +180,25 @@ public sealed class ActiveResponseService : IDisposable
         }
         else address = a;
 
-        var backend = Settings.BackendFor(command);
+        IResponseBackend? backend = null;
         try
         {
+            backend = Settings.BackendFor(command);
             backend.Unblock(new ResponseTarget(address, user), new ResponseContext(null, block.RuleId, block.AlertId, why));
         }
         catch (Exception e) when (e is ActiveResponseException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            var msg = $"Failed to unblock {block.Address} ({block.Command}, {backend.Kind}): {e.Message}";
+            var msg = $"Failed to unblock {block.Address} ({block.Command}, {backend?.Kind ?? "no backend"}): {e.Message}; retrying in {RetryDelay.TotalSeconds:0} s";
+            lock (_retryGate) _retryAfter[block.Address + "|" + block.Command] = Clock() + RetryDelay;
             _log.Error(Component, msg);
             return new BlockOutcome(BlockStatus.Failed, msg, block);
         }
-        Store.Remove(block.Address, block.Command, block.Since);
+        lock (_retryGate) _retryAfter.Remove(block.Address + "|" + block.Command);
+        // Another process (the monitor, a cmdlet) may have lifted the same block a moment ago: announce it once.
+        if (!Store.Remove(block.Address, block.Command, block.Since) && recorded)
+            return new BlockOutcome(BlockStatus.Blocked, $"{block.Address} was already unblocked", block);
         _log.Info(Component, $"Unblocked {block.Address} ({block.Command}, {backend.Kind}): {why}");
-        Announce(DeletedMessage(block.Address, block.Command));
+        Announce(DeletedMessage(block.Address, block.Command, block.RuleId, block.TimeoutSeconds));
         return new BlockOutcome(BlockStatus.Blocked, $"unblocked {block.Address}", block);
     }
 
@@ -194,6 +209,8 @@ public sealed class ActiveResponseService : IDisposable
         var now = Clock();
         foreach (var b in Store.Due(now))
         {
+            lock (_retryGate)
+                if (_retryAfter.TryGetValue(b.Address + "|" + b.Command, out var retry) && retry > now) continue; // failed recently: no log flood
             var late = now - b.Expires!.Value;
             var why = atStart || late > TimeSpan.FromSeconds(5) ? $"timeout of {b.TimeoutSeconds} s expired {late.TotalSeconds:0} s ago (the monitor was not running)" : $"timeout of {b.TimeoutSeconds} s expired";
             if (Unblock(b, why).Status is BlockStatus.Blocked or BlockStatus.UnknownCommand or BlockStatus.Invalid) n++;
@@ -216,9 +233,9 @@ public sealed class ActiveResponseService : IDisposable
             if (!Settings.Commands.TryGetValue(b.Command, out var command) || command.Kind == ResponseKind.Custom) continue;
             if (!AddressValidation.TryParse(b.Address, out var a, out _)) continue;
             TimeSpan? left = b.Expires is { } ex ? ex - now : null;
-            var backend = Settings.BackendFor(command);
             try
             {
+                var backend = Settings.BackendFor(command);
                 if (backend is NftablesBackend nft)
                 {
                     if (!nftBatch.TryGetValue(nft, out var list)) nftBatch[nft] = list = new();

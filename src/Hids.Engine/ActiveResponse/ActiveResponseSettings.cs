@@ -59,9 +59,9 @@ public sealed class ActiveResponseSettings
         try { s.NftTable = NftablesBackend.ParseTable(config.Hids.NftTable); }
         catch (ActiveResponseException e) { s.Problems.Add(e.Message + "; using 'inet hids'"); }
         s.FirewallBackend = (NullIfEmpty(config.Hids.FirewallBackend) ?? "auto").ToLowerInvariant();
-        if (s.FirewallBackend is not ("auto" or "nftables" or "nft" or "iptables"))
+        if (s.FirewallBackend is not ("auto" or "nftables" or "nft" or "iptables" or "none"))
         {
-            s.Problems.Add($"unknown firewall backend '{config.Hids.FirewallBackend}' (auto, nftables, iptables); using auto");
+            s.Problems.Add($"unknown firewall backend '{config.Hids.FirewallBackend}' (auto, nftables, iptables, none); using auto");
             s.FirewallBackend = "auto";
         }
         if (config.Hids.OffenceWindowMinutes > 0) s.OffenceWindow = TimeSpan.FromMinutes(config.Hids.OffenceWindowMinutes);
@@ -159,6 +159,7 @@ public sealed class ActiveResponseSettings
 
     private IResponseBackend CreateFirewall()
     {
+        if (FirewallBackend == "none") throw new ActiveResponseException("firewall-drop is switched off (<hids><firewall_backend>none</firewall_backend>)");
         var runner = new ProcessRunner(NetworkNamespace);
         bool nft = FirewallBackend is "nftables" or "nft" || FirewallBackend == "auto" && ToolLocator.Find("nft") is not null;
         return nft ? new NftablesBackend(runner, NftTable) : new IptablesBackend(runner);

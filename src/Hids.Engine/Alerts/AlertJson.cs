@@ -30,6 +30,14 @@ public static class AlertJson
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>The compact form (null values left out) kept in the alert store.</summary>
+    public static string SerializeCompact(Alert a)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions)) Write(w, a, true);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     public static byte[] SerializeToUtf8(Alert a)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
@@ -37,7 +45,10 @@ public static class AlertJson
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static void Write(Utf8JsonWriter w, Alert a)
+    public static void Write(Utf8JsonWriter w, Alert a) => Write(w, a, false);
+
+    /// <summary>compact: leave out null values (the store's row bodies; readers treat a missing key as null).</summary>
+    public static void Write(Utf8JsonWriter w, Alert a, bool c)
     {
         w.WriteStartObject();
         w.WriteString("timestamp", a.Time.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture));
@@ -55,65 +66,65 @@ public static class AlertJson
         w.WriteBoolean("alert_by_email", a.AlertByEmail);
         w.WriteBoolean("no_email_alert", a.NoEmail);
         w.WriteBoolean("no_log", a.NoLog);
-        Str(w, "info", a.RuleInfo);
+        Str(w, c, "info", a.RuleInfo);
         w.WriteEndObject();
         w.WriteStartObject("agent");
         w.WriteString("name", a.Host);
         w.WriteEndObject();
         w.WriteString("location", a.Location);
-        Str(w, "decoder", a.Decoder);
-        Str(w, "program_name", a.ProgramName);
-        Str(w, "srcip", a.SrcIp);
-        Str(w, "dstip", a.DstIp);
-        Str(w, "srcport", a.SrcPort);
-        Str(w, "dstport", a.DstPort);
-        Str(w, "protocol", a.Protocol);
-        Str(w, "action", a.Action);
-        Str(w, "user", a.User);
-        Str(w, "dstuser", a.DstUser);
-        Str(w, "url", a.Url);
-        Str(w, "event_id", a.EventId);
-        Str(w, "status", a.Status);
-        Str(w, "data", a.Data);
-        Str(w, "extra_data", a.ExtraData);
-        Str(w, "system_name", a.SystemName);
+        Str(w, c, "decoder", a.Decoder);
+        Str(w, c, "program_name", a.ProgramName);
+        Str(w, c, "srcip", a.SrcIp);
+        Str(w, c, "dstip", a.DstIp);
+        Str(w, c, "srcport", a.SrcPort);
+        Str(w, c, "dstport", a.DstPort);
+        Str(w, c, "protocol", a.Protocol);
+        Str(w, c, "action", a.Action);
+        Str(w, c, "user", a.User);
+        Str(w, c, "dstuser", a.DstUser);
+        Str(w, c, "url", a.Url);
+        Str(w, c, "event_id", a.EventId);
+        Str(w, c, "status", a.Status);
+        Str(w, c, "data", a.Data);
+        Str(w, c, "extra_data", a.ExtraData);
+        Str(w, c, "system_name", a.SystemName);
         w.WriteString("full_log", a.FullLog);
-        Str(w, "previous_output", a.PreviousOutput);
+        Str(w, c, "previous_output", a.PreviousOutput);
         w.WriteStartArray("previous_events");
         foreach (var e in a.PreviousEvents) w.WriteStringValue(e);
         w.WriteEndArray();
-        if (a.Syscheck is null) w.WriteNull("syscheck");
+        if (a.Syscheck is null) { if (!c) w.WriteNull("syscheck"); }
         else
         {
             var s = a.Syscheck;
             w.WriteStartObject("syscheck");
             w.WriteString("path", s.Path);
             w.WriteString("event", s.Event);
-            Num(w, "size_before", s.SizeBefore); Num(w, "size_after", s.SizeAfter);
-            Str(w, "perm_before", s.PermBefore); Str(w, "perm_after", s.PermAfter);
-            Str(w, "uid_before", s.UidBefore); Str(w, "uid_after", s.UidAfter);
-            Str(w, "gid_before", s.GidBefore); Str(w, "gid_after", s.GidAfter);
-            Str(w, "owner_before", s.OwnerBefore); Str(w, "owner_after", s.OwnerAfter);
-            Str(w, "group_before", s.GroupBefore); Str(w, "group_after", s.GroupAfter);
-            Str(w, "md5_before", s.Md5Before); Str(w, "md5_after", s.Md5After);
-            Str(w, "sha1_before", s.Sha1Before); Str(w, "sha1_after", s.Sha1After);
-            Str(w, "sha256_before", s.Sha256Before); Str(w, "sha256_after", s.Sha256After);
-            Time(w, "mtime_before", s.MtimeBefore); Time(w, "mtime_after", s.MtimeAfter);
-            Num(w, "inode_before", s.InodeBefore); Num(w, "inode_after", s.InodeAfter);
-            Str(w, "diff", s.Diff);
+            Num(w, c, "size_before", s.SizeBefore); Num(w, c, "size_after", s.SizeAfter);
+            Str(w, c, "perm_before", s.PermBefore); Str(w, c, "perm_after", s.PermAfter);
+            Str(w, c, "uid_before", s.UidBefore); Str(w, c, "uid_after", s.UidAfter);
+            Str(w, c, "gid_before", s.GidBefore); Str(w, c, "gid_after", s.GidAfter);
+            Str(w, c, "owner_before", s.OwnerBefore); Str(w, c, "owner_after", s.OwnerAfter);
+            Str(w, c, "group_before", s.GroupBefore); Str(w, c, "group_after", s.GroupAfter);
+            Str(w, c, "md5_before", s.Md5Before); Str(w, c, "md5_after", s.Md5After);
+            Str(w, c, "sha1_before", s.Sha1Before); Str(w, c, "sha1_after", s.Sha1After);
+            Str(w, c, "sha256_before", s.Sha256Before); Str(w, c, "sha256_after", s.Sha256After);
+            Time(w, c, "mtime_before", s.MtimeBefore); Time(w, c, "mtime_after", s.MtimeAfter);
+            Num(w, c, "inode_before", s.InodeBefore); Num(w, c, "inode_after", s.InodeAfter);
+            Str(w, c, "diff", s.Diff);
             w.WriteStartArray("changed_attributes");
-            foreach (var c in s.ChangedAttributes) w.WriteStringValue(c);
+            foreach (var ca in s.ChangedAttributes) w.WriteStringValue(ca);
             w.WriteEndArray();
             w.WriteEndObject();
         }
         w.WriteEndObject();
     }
 
-    private static void Str(Utf8JsonWriter w, string name, string? v) { if (v is null) w.WriteNull(name); else w.WriteString(name, v); }
-    private static void Num(Utf8JsonWriter w, string name, long? v) { if (v is null) w.WriteNull(name); else w.WriteNumber(name, v.Value); }
-    private static void Time(Utf8JsonWriter w, string name, DateTimeOffset? v)
+    private static void Str(Utf8JsonWriter w, bool c, string name, string? v) { if (v is null) { if (!c) w.WriteNull(name); } else w.WriteString(name, v); }
+    private static void Num(Utf8JsonWriter w, bool c, string name, long? v) { if (v is null) { if (!c) w.WriteNull(name); } else w.WriteNumber(name, v.Value); }
+    private static void Time(Utf8JsonWriter w, bool c, string name, DateTimeOffset? v)
     {
-        if (v is null) w.WriteNull(name);
+        if (v is null) { if (!c) w.WriteNull(name); }
         else w.WriteString(name, v.Value.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture));
     }
 
@@ -133,74 +144,114 @@ public static class AlertJson
 
     public static Alert FromElement(JsonElement r)
     {
-        var a = new Alert
+        // One pass over the properties (no repeated lookups): the store reads thousands of these per query.
+        var a = new Alert();
+        foreach (var p in r.EnumerateObject())
         {
-            Time = DateTimeOffset.Parse(r.GetProperty("timestamp").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
-            AlertId = S(r, "id") ?? "",
-            Id = r.TryGetProperty("store_id", out var sid) && sid.ValueKind == JsonValueKind.Number ? sid.GetInt64() : 0,
-            Location = S(r, "location") ?? "",
-            Decoder = S(r, "decoder"),
-            ProgramName = S(r, "program_name"),
-            SrcIp = S(r, "srcip"), DstIp = S(r, "dstip"), SrcPort = S(r, "srcport"), DstPort = S(r, "dstport"),
-            Protocol = S(r, "protocol"), Action = S(r, "action"), User = S(r, "user"), DstUser = S(r, "dstuser"),
-            Url = S(r, "url"), EventId = S(r, "event_id"), Status = S(r, "status"), Data = S(r, "data"),
-            ExtraData = S(r, "extra_data"), SystemName = S(r, "system_name"),
-            FullLog = S(r, "full_log") ?? "",
-            PreviousOutput = S(r, "previous_output"),
-            PreviousEvents = Arr(r, "previous_events"),
-        };
-        if (r.TryGetProperty("rule", out var rule) && rule.ValueKind == JsonValueKind.Object)
-        {
-            a.RuleId = rule.TryGetProperty("id", out var id) ? id.GetInt32() : 0;
-            a.Level = rule.TryGetProperty("level", out var lv) ? lv.GetInt32() : 0;
-            a.Description = S(rule, "description") ?? "";
-            a.Groups = Arr(rule, "groups");
-            a.FiredTimes = rule.TryGetProperty("firedtimes", out var ft) && ft.ValueKind == JsonValueKind.Number ? ft.GetInt32() : 0;
-            a.AlertByEmail = B(rule, "alert_by_email");
-            a.NoEmail = B(rule, "no_email_alert");
-            a.NoLog = B(rule, "no_log");
-            a.RuleInfo = S(rule, "info");
-        }
-        if (r.TryGetProperty("agent", out var agent) && agent.ValueKind == JsonValueKind.Object) a.Host = S(agent, "name") ?? "";
-        if (r.TryGetProperty("syscheck", out var sc) && sc.ValueKind == JsonValueKind.Object)
-        {
-            a.Syscheck = new SyscheckDetails
+            var v = p.Value;
+            switch (p.Name)
             {
-                Path = S(sc, "path") ?? "",
-                Event = S(sc, "event") ?? "",
-                SizeBefore = L(sc, "size_before"), SizeAfter = L(sc, "size_after"),
-                PermBefore = S(sc, "perm_before"), PermAfter = S(sc, "perm_after"),
-                UidBefore = S(sc, "uid_before"), UidAfter = S(sc, "uid_after"),
-                GidBefore = S(sc, "gid_before"), GidAfter = S(sc, "gid_after"),
-                OwnerBefore = S(sc, "owner_before"), OwnerAfter = S(sc, "owner_after"),
-                GroupBefore = S(sc, "group_before"), GroupAfter = S(sc, "group_after"),
-                Md5Before = S(sc, "md5_before"), Md5After = S(sc, "md5_after"),
-                Sha1Before = S(sc, "sha1_before"), Sha1After = S(sc, "sha1_after"),
-                Sha256Before = S(sc, "sha256_before"), Sha256After = S(sc, "sha256_after"),
-                MtimeBefore = T(sc, "mtime_before"), MtimeAfter = T(sc, "mtime_after"),
-                InodeBefore = L(sc, "inode_before"), InodeAfter = L(sc, "inode_after"),
-                Diff = S(sc, "diff"),
-                ChangedAttributes = Arr(sc, "changed_attributes"),
-            };
+                case "timestamp": a.Time = ParseTime(v.GetString()!); break;
+                case "id": a.AlertId = Str(v) ?? ""; break;
+                case "store_id": if (v.ValueKind == JsonValueKind.Number) a.Id = v.GetInt64(); break;
+                case "location": a.Location = Str(v) ?? ""; break;
+                case "decoder": a.Decoder = Str(v); break;
+                case "program_name": a.ProgramName = Str(v); break;
+                case "srcip": a.SrcIp = Str(v); break;
+                case "dstip": a.DstIp = Str(v); break;
+                case "srcport": a.SrcPort = Str(v); break;
+                case "dstport": a.DstPort = Str(v); break;
+                case "protocol": a.Protocol = Str(v); break;
+                case "action": a.Action = Str(v); break;
+                case "user": a.User = Str(v); break;
+                case "dstuser": a.DstUser = Str(v); break;
+                case "url": a.Url = Str(v); break;
+                case "event_id": a.EventId = Str(v); break;
+                case "status": a.Status = Str(v); break;
+                case "data": a.Data = Str(v); break;
+                case "extra_data": a.ExtraData = Str(v); break;
+                case "system_name": a.SystemName = Str(v); break;
+                case "full_log": a.FullLog = Str(v) ?? ""; break;
+                case "previous_output": a.PreviousOutput = Str(v); break;
+                case "previous_events": a.PreviousEvents = Arr(v); break;
+                case "agent": if (v.ValueKind == JsonValueKind.Object) a.Host = S(v, "name") ?? ""; break;
+                case "rule":
+                    if (v.ValueKind != JsonValueKind.Object) break;
+                    foreach (var q in v.EnumerateObject())
+                    {
+                        var x = q.Value;
+                        switch (q.Name)
+                        {
+                            case "id": a.RuleId = x.GetInt32(); break;
+                            case "level": a.Level = x.GetInt32(); break;
+                            case "description": a.Description = Str(x) ?? ""; break;
+                            case "groups": a.Groups = Arr(x); break;
+                            case "firedtimes": if (x.ValueKind == JsonValueKind.Number) a.FiredTimes = x.GetInt32(); break;
+                            case "alert_by_email": a.AlertByEmail = x.ValueKind == JsonValueKind.True; break;
+                            case "no_email_alert": a.NoEmail = x.ValueKind == JsonValueKind.True; break;
+                            case "no_log": a.NoLog = x.ValueKind == JsonValueKind.True; break;
+                            case "info": a.RuleInfo = Str(x); break;
+                        }
+                    }
+                    break;
+                case "syscheck":
+                    if (v.ValueKind != JsonValueKind.Object) break;
+                    var sc = new SyscheckDetails();
+                    foreach (var q in v.EnumerateObject())
+                    {
+                        var x = q.Value;
+                        switch (q.Name)
+                        {
+                            case "path": sc.Path = Str(x) ?? ""; break;
+                            case "event": sc.Event = Str(x) ?? ""; break;
+                            case "size_before": sc.SizeBefore = Long(x); break;
+                            case "size_after": sc.SizeAfter = Long(x); break;
+                            case "perm_before": sc.PermBefore = Str(x); break;
+                            case "perm_after": sc.PermAfter = Str(x); break;
+                            case "uid_before": sc.UidBefore = Str(x); break;
+                            case "uid_after": sc.UidAfter = Str(x); break;
+                            case "gid_before": sc.GidBefore = Str(x); break;
+                            case "gid_after": sc.GidAfter = Str(x); break;
+                            case "owner_before": sc.OwnerBefore = Str(x); break;
+                            case "owner_after": sc.OwnerAfter = Str(x); break;
+                            case "group_before": sc.GroupBefore = Str(x); break;
+                            case "group_after": sc.GroupAfter = Str(x); break;
+                            case "md5_before": sc.Md5Before = Str(x); break;
+                            case "md5_after": sc.Md5After = Str(x); break;
+                            case "sha1_before": sc.Sha1Before = Str(x); break;
+                            case "sha1_after": sc.Sha1After = Str(x); break;
+                            case "sha256_before": sc.Sha256Before = Str(x); break;
+                            case "sha256_after": sc.Sha256After = Str(x); break;
+                            case "mtime_before": sc.MtimeBefore = x.ValueKind == JsonValueKind.String ? ParseTime(x.GetString()!) : null; break;
+                            case "mtime_after": sc.MtimeAfter = x.ValueKind == JsonValueKind.String ? ParseTime(x.GetString()!) : null; break;
+                            case "inode_before": sc.InodeBefore = Long(x); break;
+                            case "inode_after": sc.InodeAfter = Long(x); break;
+                            case "diff": sc.Diff = Str(x); break;
+                            case "changed_attributes": sc.ChangedAttributes = Arr(x); break;
+                        }
+                    }
+                    a.Syscheck = sc;
+                    break;
+            }
         }
         return a;
     }
 
-    private static string? S(JsonElement e, string name)
-        => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-    private static long? L(JsonElement e, string name)
-        => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null;
-    private static bool B(JsonElement e, string name)
-        => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
-    private static DateTimeOffset? T(JsonElement e, string name)
-        => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
-            ? DateTimeOffset.Parse(v.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : null;
-    private static string[] Arr(JsonElement e, string name)
+    private static DateTimeOffset ParseTime(string s)
+        => DateTimeOffset.TryParseExact(s, "yyyy-MM-dd'T'HH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture,
+               System.Globalization.DateTimeStyles.None, out var t)
+            ? t : DateTimeOffset.Parse(s, System.Globalization.CultureInfo.InvariantCulture);
+    private static string? Str(JsonElement v) => v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    private static long? Long(JsonElement v) => v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null;
+    private static string[] Arr(JsonElement v)
     {
-        if (!e.TryGetProperty(name, out var v) || v.ValueKind != JsonValueKind.Array) return Array.Empty<string>();
+        if (v.ValueKind != JsonValueKind.Array) return Array.Empty<string>();
         var list = new string[v.GetArrayLength()];
         int i = 0;
         foreach (var x in v.EnumerateArray()) list[i++] = x.GetString() ?? "";
         return list;
     }
+
+    private static string? S(JsonElement e, string name)
+        => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 }

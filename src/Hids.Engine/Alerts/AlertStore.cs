@@ -39,6 +39,7 @@ public sealed class AlertStore : IDisposable
 
     public string Path { get; }
     public bool HasFullText { get; private set; }
+    private bool HasVocab { get; set; }
 
     private AlertStore(string path, SqliteConnection db, bool readOnly)
     {
@@ -70,6 +71,7 @@ public sealed class AlertStore : IDisposable
         var store = new AlertStore(path, db, true);
         store.Exec("PRAGMA busy_timeout=10000;");
         store.HasFullText = store.Scalar("SELECT count(*) FROM sqlite_master WHERE name='alerts_fts'") > 0;
+        store.HasVocab = store.Scalar("SELECT count(*) FROM sqlite_master WHERE name='alerts_vocab'") > 0;
         return store;
     }
 
@@ -88,12 +90,12 @@ public sealed class AlertStore : IDisposable
               location TEXT NOT NULL,
               body TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS ix_alerts_time ON alerts(time);
-            CREATE INDEX IF NOT EXISTS ix_alerts_rule ON alerts(rule_id);
-            CREATE INDEX IF NOT EXISTS ix_alerts_level ON alerts(level);
-            CREATE INDEX IF NOT EXISTS ix_alerts_srcip ON alerts(srcip) WHERE srcip IS NOT NULL;
-            CREATE INDEX IF NOT EXISTS ix_alerts_user ON alerts(user COLLATE NOCASE) WHERE user IS NOT NULL;
-            CREATE INDEX IF NOT EXISTS ix_alerts_path ON alerts(path) WHERE path IS NOT NULL;
-            CREATE TABLE IF NOT EXISTS alert_groups(grp TEXT NOT NULL COLLATE NOCASE, alert_id INTEGER NOT NULL, PRIMARY KEY(grp, alert_id)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS ix_alerts_rule ON alerts(rule_id, time);
+            CREATE INDEX IF NOT EXISTS ix_alerts_level ON alerts(level, time);
+            CREATE INDEX IF NOT EXISTS ix_alerts_srcip ON alerts(srcip, time) WHERE srcip IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS ix_alerts_user ON alerts(user COLLATE NOCASE, time) WHERE user IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS ix_alerts_path ON alerts(path, time) WHERE path IS NOT NULL;
+            CREATE TABLE IF NOT EXISTS alert_groups(grp TEXT NOT NULL COLLATE NOCASE, time INTEGER NOT NULL, alert_id INTEGER NOT NULL, PRIMARY KEY(grp, time, alert_id)) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS ix_alert_groups_alert ON alert_groups(alert_id);
             INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '1');
             """);
@@ -101,6 +103,8 @@ public sealed class AlertStore : IDisposable
         {
             Exec("CREATE VIRTUAL TABLE IF NOT EXISTS alerts_fts USING fts5(description, location, full_log, content='', contentless_delete=1, tokenize='unicode61');");
             HasFullText = true;
+            Exec("CREATE VIRTUAL TABLE IF NOT EXISTS alerts_vocab USING fts5vocab(alerts_fts, 'row');");
+            HasVocab = true;
         }
         catch (SqliteException)
         {
@@ -121,7 +125,7 @@ public sealed class AlertStore : IDisposable
             using var tx = _db.BeginTransaction(deferred: false);
             _insAlert ??= Prepare("INSERT INTO alerts(id, time, rule_id, level, srcip, user, path, location, body) VALUES($id,$t,$r,$l,$s,$u,$p,$loc,$b)",
                 "$id", "$t", "$r", "$l", "$s", "$u", "$p", "$loc", "$b");
-            _insGroup ??= Prepare("INSERT OR IGNORE INTO alert_groups(grp, alert_id) VALUES($g,$id)", "$g", "$id");
+            _insGroup ??= Prepare("INSERT OR IGNORE INTO alert_groups(grp, time, alert_id) VALUES($g,$t,$id)", "$g", "$t", "$id");
             _insFts ??= HasFullText ? Prepare("INSERT INTO alerts_fts(rowid, description, location, full_log) VALUES($id,$d,$loc,$f)", "$id", "$d", "$loc", "$f") : null;
             _insAlert.Transaction = tx; _insGroup.Transaction = tx;
             if (_insFts is not null) _insFts.Transaction = tx;
@@ -147,13 +151,14 @@ public sealed class AlertStore : IDisposable
                 p[5].Value = (object?)NullIfEmpty(a.User ?? a.DstUser) ?? DBNull.Value;
                 p[6].Value = (object?)NullIfEmpty(a.Syscheck?.Path) ?? DBNull.Value;
                 p[7].Value = a.Location;
-                p[8].Value = AlertJson.Serialize(a);
+                p[8].Value = AlertJson.SerializeCompact(a);
                 _insAlert.ExecuteNonQuery();
                 foreach (var g in a.Groups)
                 {
                     if (string.IsNullOrWhiteSpace(g)) continue;
                     _insGroup.Parameters[0].Value = g.Trim();
-                    _insGroup.Parameters[1].Value = id;
+                    _insGroup.Parameters[1].Value = p[1].Value;
+                    _insGroup.Parameters[2].Value = id;
                     _insGroup.ExecuteNonQuery();
                 }
                 if (_insFts is not null)
@@ -232,15 +237,16 @@ public sealed class AlertStore : IDisposable
     /// <summary>Runs a query; alerts come back oldest first (by store id).</summary>
     public IEnumerable<Alert> Query(AlertQuery q)
     {
-        using var cmd = BuildQuery(q, out var descending, out var postFilter);
         var results = new List<Alert>();
+        bool descending;
         lock (_gate)
         {
+            using var cmd = BuildQuery(q, out descending, out var postFilter);
             using var r = cmd.ExecuteReader();
             int limit = q.Last ?? q.First ?? int.MaxValue;
             while (r.Read())
             {
-                var a = AlertJson.Deserialize(r.GetString(1));
+                var a = AlertJson.Deserialize(r.GetFieldValue<byte[]>(1));
                 a.Id = r.GetInt64(0);
                 if (postFilter is not null && !postFilter(a)) continue;
                 if (descending) results.Add(a);
@@ -290,10 +296,34 @@ public sealed class AlertStore : IDisposable
             where.Add("(" + string.Join(" OR ", ors) + ")");
         }
         if (q.Groups is { Length: > 0 })
-            where.Add($"a.id IN (SELECT alert_id FROM alert_groups WHERE grp IN ({string.Join(",", q.Groups.Select(g => P(g.Trim().TrimEnd(','))))}))");
+        {
+            var names = q.Groups.Select(g => g.Trim().TrimEnd(',')).ToArray();
+            // A rare group drives the query (its ids, then sort); a common one is checked per row of whatever index
+            // drives (time order, an address, a rule), which stops early with -First/-Last.
+            var list = string.Join(",", names.Select(g => P(g)));
+            var range = "";
+            if (q.Since is DateTimeOffset gs) range += $" AND time >= {P(gs.ToUnixTimeMilliseconds())}";
+            if (q.Until is DateTimeOffset gu) range += $" AND time <= {P(gu.ToUnixTimeMilliseconds())}";
+            if (GroupRows(names) <= 20000) where.Add($"a.id IN (SELECT alert_id FROM alert_groups WHERE grp IN ({list}){range})");
+            else where.Add($"EXISTS (SELECT 1 FROM alert_groups g WHERE g.grp IN ({list}) AND g.time = a.time AND g.alert_id = a.id)");
+        }
         if (!string.IsNullOrWhiteSpace(q.Match))
         {
             var fts = HasFullText ? ToFtsQuery(q.Match!) : null;
+            var words = Words(q.Match!);
+            bool prefix = q.Match!.Trim().EndsWith('*');
+            if (fts is not null && HasVocab && words.Count > 1)
+            {
+                // A phrase costs as much as its most common word; drive the index with the rarest exact word instead
+                // and check the phrase on the candidates.
+                var exact = prefix ? words.Take(words.Count - 1).ToList() : words;
+                var rarest = exact.Select(w => (Word: w, Docs: VocabDocs(w))).MinBy(x => x.Docs);
+                if (rarest.Word is not null && rarest.Docs <= 50_000)
+                {
+                    fts = "\"" + rarest.Word.Replace("\"", "\"\"") + "\"";
+                    postFilter = PhraseFilter(words, prefix);
+                }
+            }
             if (fts is not null) where.Add($"a.id IN (SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH {P(fts)})");
             else
             {
@@ -305,11 +335,51 @@ public sealed class AlertStore : IDisposable
         descending = q.Last is not null;
         var sb = new StringBuilder("SELECT a.id, a.body FROM alerts a");
         if (where.Count > 0) sb.Append(" WHERE ").Append(string.Join(" AND ", where));
-        sb.Append(descending ? " ORDER BY a.id DESC" : " ORDER BY a.id");
+        // Oldest first by time (then id): the time index gives the order, so -First/-Last stop early.
+        sb.Append(descending ? " ORDER BY a.time DESC, a.id DESC" : " ORDER BY a.time, a.id");
         var limit = q.Last ?? q.First;
         if (limit is int l && postFilter is null) sb.Append(" LIMIT ").Append(P(l));
         cmd.CommandText = sb.ToString();
         return cmd;
+    }
+
+    private long VocabDocs(string word)
+    {
+        using var c = _db.CreateCommand();
+        c.CommandText = "SELECT coalesce(sum(doc), 0) FROM alerts_vocab WHERE term = $t";
+        c.Parameters.AddWithValue("$t", word.ToLowerInvariant());
+        return Convert.ToInt64(c.ExecuteScalar());
+    }
+
+    private static List<string> Words(string text)
+    {
+        var words = new List<string>();
+        var cur = new StringBuilder();
+        foreach (var ch in text)
+        {
+            if (char.IsLetterOrDigit(ch) || ch > 127) cur.Append(ch);
+            else if (cur.Length > 0) { words.Add(cur.ToString()); cur.Clear(); }
+        }
+        if (cur.Length > 0) words.Add(cur.ToString());
+        return words;
+    }
+
+    /// <summary>The words in order, separated only by non-word characters, on word boundaries (what the FTS phrase means).</summary>
+    private static Func<Alert, bool> PhraseFilter(List<string> words, bool prefix)
+    {
+        var pattern = "(?<![\\p{L}\\p{N}])" + string.Join("[^\\p{L}\\p{N}]+", words.Select(System.Text.RegularExpressions.Regex.Escape))
+                      + (prefix ? "" : "(?![\\p{L}\\p{N}])");
+        var rx = new System.Text.RegularExpressions.Regex(pattern,
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        return a => rx.IsMatch(a.Description) || rx.IsMatch(a.Location) || rx.IsMatch(MatchText(a));
+    }
+
+    private long GroupRows(string[] names)
+    {
+        using var c = _db.CreateCommand();
+        c.CommandText = $"SELECT count(*) FROM (SELECT 1 FROM alert_groups WHERE grp IN ({string.Join(",", names.Select((_, i) => "$g" + i))}) LIMIT 20001)";
+        for (int i = 0; i < names.Length; i++) c.Parameters.AddWithValue("$g" + i, names[i]);
+        return Convert.ToInt64(c.ExecuteScalar());
     }
 
     /// <summary>

@@ -42,11 +42,11 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
 {
     private readonly Ruleset _set;
     private readonly RuleEngineOptions _o;
-    private readonly List<StoredEvent>?[] _sidLists;
-    private readonly List<StoredEvent>?[] _groupLists;
+    private readonly CorrList?[] _sidLists;
+    private readonly CorrList?[] _groupLists;
     private readonly DateTimeOffset[] _ignoredAt;
     private readonly int[] _fired;
-    private readonly List<StoredEvent> _lastEvents = new();
+    private readonly CorrList _lastEvents = new();
     private readonly HashSet<string> _fts = new(StringComparer.Ordinal);
     private readonly HashSet<string> _ignore = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _diffs = new(StringComparer.Ordinal);
@@ -60,8 +60,8 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         _set = ruleset ?? throw new ArgumentNullException(nameof(ruleset));
         _o = options ?? new RuleEngineOptions();
         int n = ruleset.AllRules.Count;
-        _sidLists = new List<StoredEvent>?[n];
-        _groupLists = new List<StoredEvent>?[n];
+        _sidLists = new CorrList?[n];
+        _groupLists = new CorrList?[n];
         _ignoredAt = new DateTimeOffset[n];
         _fired = new int[n];
         _hasIfMatchedRegex = ruleset.AllRules.Any(r => r.IfMatchedRegexPat != null);
@@ -174,7 +174,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             if (rule.IsSidTarget) AddTo(ref _sidLists[rule.Index], stored);
             if (rule.GroupSearchers != null)
                 foreach (var s in rule.GroupSearchers) AddTo(ref _groupLists[s.Index], stored);
-            if (_hasIfMatchedRegex) { _lastEvents.Add(stored); Trim(_lastEvents); }
+            if (_hasIfMatchedRegex) _lastEvents.Add(stored, _o.MaxCorrelationEvents);
             break;
         }
         return new AnalysisResult { Event = ev, Decoder = decoder, Rule = matched, Alert = alert, SrcUser = ctx.SrcUser };
@@ -186,16 +186,65 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         ev.Status = ev.SystemName = ev.User = ev.DstUser = null;
     }
 
-    private void AddTo(ref List<StoredEvent>? list, StoredEvent e)
+    private void AddTo(ref CorrList? list, StoredEvent e)
     {
-        list ??= new List<StoredEvent>();
-        list.Add(e);
-        Trim(list);
+        list ??= new CorrList();
+        list.Add(e, _o.MaxCorrelationEvents);
     }
 
-    private void Trim(List<StoredEvent> list)
+    private readonly record struct Entry(StoredEvent E, long Seq);
+
+    /// <summary>
+    /// A correlation list (OSSEC's sid_prev_matched / group_prev_matched / last events), chronological, bounded, with an
+    /// index by source IP. OSSEC scans the whole list from the newest event and stops at the first event outside the
+    /// timeframe or already used by a rule of the same or a higher level; the index gives the same answers without
+    /// walking other addresses' events: <see cref="Barrier"/>[L] is the newest position holding an event used at level L or above.
+    /// </summary>
+    private sealed class CorrList
     {
-        if (list.Count > _o.MaxCorrelationEvents) list.RemoveRange(0, list.Count - _o.MaxCorrelationEvents);
+        public readonly List<Entry> Items = new();
+        public readonly Dictionary<string, List<Entry>> BySrc = new(StringComparer.Ordinal);
+        public readonly long[] Barrier = Enumerable.Repeat(-1L, 32).ToArray();
+        public long FirstSeq, NextSeq;
+        private int _addsSincePurge;
+
+        public void Add(StoredEvent e, int max)
+        {
+            long seq = NextSeq++;
+            var en = new Entry(e, seq);
+            Items.Add(en);
+            (e.Memberships ??= new List<(CorrList, long)>(2)).Add((this, seq));
+            if (e.SrcIp != null)
+            {
+                if (!BySrc.TryGetValue(e.SrcIp, out var l)) BySrc[e.SrcIp] = l = new List<Entry>();
+                l.Add(en);
+                if (l.Count > 64 && l[0].Seq < FirstSeq) l.RemoveAll(x => x.Seq < FirstSeq);
+            }
+            if (e.Matched > 0) Mark(seq, e.Matched);
+            if (Items.Count > max + max / 4)
+            {
+                int k = Items.Count - max;
+                FirstSeq = Items[k].Seq;
+                Items.RemoveRange(0, k);
+            }
+            if (++_addsSincePurge > Math.Max(1024, max))
+            {
+                _addsSincePurge = 0;
+                foreach (var key in BySrc.Where(kv => kv.Value.Count == 0 || kv.Value[^1].Seq < FirstSeq).Select(kv => kv.Key).ToList()) BySrc.Remove(key);
+                foreach (var l in BySrc.Values) if (l[0].Seq < FirstSeq) l.RemoveAll(x => x.Seq < FirstSeq);
+            }
+        }
+
+        public void Mark(long seq, int level)
+        {
+            for (int l = 0; l <= Math.Min(level, 31); l++) if (Barrier[l] < seq) Barrier[l] = seq;
+        }
+    }
+
+    private static void SetMatched(StoredEvent e, int level)
+    {
+        e.Matched = level;
+        if (e.Memberships != null) foreach (var (l, seq) in e.Memberships) l.Mark(seq, level);
     }
 
     /// <summary>Per-event working state.</summary>
@@ -218,6 +267,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         public string? SrcIp, DstIp, SrcPort, DstPort, DstUser, Id, Url, Hostname, Location, FullLog, Log;
         public EventCategory Category;
         public int Matched;
+        public List<(CorrList List, long Seq)>? Memberships;
     }
 
     private static StoredEvent Snapshot(Ctx c)
@@ -239,11 +289,12 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         var ev = c.Ev;
         var log = ev.Log ?? "";
         var pname = ev.ProgramName;
-        var list = pname != null ? _set.DecodersWithProgramName : _set.DecodersWithoutProgramName;
-        foreach (var node in list)
+        // Which decoders take a program name depends on the name only: computed once per distinct name.
+        var list = pname != null ? CandidatesFor(pname) : _set.DecodersWithoutProgramName;
+        for (int di = 0; di < list.Count; di++)
         {
+            var node = list[di];
             int pmatch = 0;
-            if (pname != null && node.ProgramName != null && !node.ProgramName.IsMatch(pname)) continue;
             if (node.Prematch != null)
             {
                 if (!node.Prematch.TryMatch(log, _caps, out int after)) continue;
@@ -316,6 +367,19 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             return info;
         }
         return null;
+    }
+
+    private readonly Dictionary<string, List<DecoderDefinition>> _byProgram = new(StringComparer.Ordinal);
+
+    private List<DecoderDefinition> CandidatesFor(string pname)
+    {
+        if (_byProgram.TryGetValue(pname, out var l)) return l;
+        l = new List<DecoderDefinition>();
+        foreach (var d in _set.DecodersWithProgramName)
+            if (d.ProgramName == null || d.ProgramName.IsMatch(pname)) l.Add(d);
+        if (_byProgram.Count > 8192) _byProgram.Clear();   // hostile input cannot grow the cache without bound
+        _byProgram[pname] = l;
+        return l;
     }
 
     private static void SetDecoder(LogEvent ev, DecoderDefinition info, DecoderDefinition top)
@@ -525,29 +589,38 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
 
     private bool SearchContext(RuleDefinition rule, Ctx c)
     {
-        List<StoredEvent>? list;
+        CorrList? list;
         bool regexMode = false;
         if (rule.IfMatchedSid != 0)
             list = _set.RulesById.TryGetValue(rule.IfMatchedSid, out var t) ? _sidLists[t.Index] : null;
         else if (rule.IfMatchedGroupPat != null) list = _groupLists[rule.Index];
         else { list = _lastEvents; regexMode = true; }
-        if (list == null || list.Count == 0) return false;
+        if (list == null || list.Items.Count == 0) return false;
 
         var ev = c.Ev;
-        var now = ev.ReceivedAt;
         var opts = rule.Context;
         if ((opts & ContextOptions.NotSameSrcIp) != 0) opts &= ~ContextOptions.SameSrcIp;
         if ((opts & ContextOptions.NotSameUser) != 0) opts &= ~ContextOptions.SameUser;
         if ((opts & ContextOptions.NotSameId) != 0) opts &= ~ContextOptions.SameId;
-        int count = 0;
-        var collected = new List<string>();
-        var first = list[^1];
-        var category = c.Decoder?.Type ?? EventCategory.Syslog;
-        for (int i = list.Count - 1; i >= 0; i--)
+        List<Entry> entries;
+        if ((opts & ContextOptions.SameSrcIp) != 0)
         {
-            var lf = list[i];
+            if (ev.SrcIp == null || !list.BySrc.TryGetValue(ev.SrcIp, out var bySrc)) return false;
+            entries = bySrc;
+        }
+        else entries = list.Items;
+        long barrier = list.Barrier[Math.Clamp(rule.Level, 0, 31)];
+        var first = list.Items[^1].E;
+        var now = ev.ReceivedAt;
+        int count = 0;
+        List<string>? collected = null;
+        var category = c.Decoder?.Type ?? EventCategory.Syslog;
+        for (int i = entries.Count - 1; i >= 0; i--)
+        {
+            var (lf, seq) = entries[i];
+            if (seq < list.FirstSeq) break;                                   // trimmed away
             if ((now - lf.Time).TotalSeconds > rule.Timeframe) return false;
-            if (lf.Matched >= rule.Level) return false;
+            if (seq <= barrier || lf.Matched >= rule.Level) return false;     // already used by this or a higher level
             if (regexMode)
             {
                 if (lf.Category != category) continue;
@@ -563,12 +636,13 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             if ((opts & ContextOptions.DifferentUrl) != 0 && (lf.Url == null || ev.Url == null || lf.Url == ev.Url)) continue;
             if ((opts & ContextOptions.DifferentSrcIp) != 0 && (lf.SrcIp == null || ev.SrcIp == null || lf.SrcIp == ev.SrcIp)) continue;
 
+            collected ??= new List<string>();
             if (collected.Count <= 10) collected.Add(lf.FullLog ?? "");
             if (count < rule.Frequency) { count++; continue; }
             c.Matched = rule.Level;
-            lf.Matched = rule.Level;
-            first.Matched = rule.Level;
-            if (c.Stored != null) c.Stored.Matched = rule.Level;
+            SetMatched(lf, rule.Level);
+            SetMatched(first, rule.Level);
+            if (c.Stored != null) SetMatched(c.Stored, rule.Level);
             c.LastEvents = collected.ToArray();
             return true;
         }

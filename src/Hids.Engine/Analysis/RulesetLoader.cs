@@ -152,59 +152,75 @@ public static class RulesetLoader
         return LoadFiles(decoders, rules, diags);
     }
 
+    /// <summary>Loads an instance's rules reading the &lt;rules&gt; section of its etc/ossec.conf directly.</summary>
+    public static RulesetLoadResult LoadInstance(InstancePaths paths)
+    {
+        var opts = new RulesOptions();
+        var diags = new List<HidsDiagnostic>();
+        if (File.Exists(paths.OssecConf))
+        {
+            try
+            {
+                foreach (var root in OssecXmlReader.Read(File.ReadAllText(paths.OssecConf), paths.OssecConf, skipStrayText: true))
+                    foreach (var r in root.Name == "rules" ? new[] { root } : root.Elements("rules"))
+                        foreach (var c in r.Children)
+                            switch (c.Name)
+                            {
+                                case "include": opts.Include.Add(c.Text); break;
+                                case "rule_dir": opts.RuleDir.Add(c.Text); break;
+                                case "decoder": opts.Decoder.Add(c.Text); break;
+                                case "decoder_dir": opts.DecoderDir.Add(c.Text); break;
+                                case "exclude": opts.Exclude.Add(c.Text); break;
+                                case "list": opts.List.Add(c.Text); break;
+                            }
+            }
+            catch (OssecXmlException ex)
+            {
+                diags.Add(Diag(DiagnosticSeverity.Error, XmlError, ex.Position.File, ex.Position.Line, ex.Position.Column, ex.Message, ex.Hint));
+            }
+        }
+        var result = LoadInstance(paths, new HidsConfiguration { Rules = opts });
+        return diags.Count == 0 ? result : new RulesetLoadResult(result.Ruleset, diags.Concat(result.Diagnostics).ToList());
+    }
+
     /// <summary>How an instance's &lt;rules&gt; options map onto files (kept in one place so the configuration's
     /// own resolution can replace it).</summary>
     internal static (List<string> Decoders, List<string> Rules, List<string> Missing) ResolveInstanceFiles(InstancePaths paths, RulesOptions? options)
     {
-        var decoders = new List<string>();
-        var rules = new List<string>();
-        var missing = new List<string>();
-        var explicitDecoders = options?.Decoder ?? new List<string>();
-        if (explicitDecoders.Count > 0)
+        options ??= new RulesOptions();
+        List<string> decoders, rules, missing;
+        if (options.Include.Count > 0 || options.RuleDir.Count > 0)
         {
-            foreach (var d in explicitDecoders)
-            {
-                var p = Path.IsPathRooted(d) ? d : FindIn(d, paths.Root, paths.Etc, paths.RulesDir) ?? Path.Combine(paths.Root, d);
-                if (File.Exists(p)) decoders.Add(p); else missing.Add(d);
-            }
+            // the configuration's resolution, shared with the monitor and Test-HidsConfiguration
+            var set = RulesPaths.Resolve(paths, options);
+            decoders = set.DecoderFiles.ToList();
+            rules = set.RuleFiles.ToList();
+            missing = set.Missing.Where(m => m != paths.LocalRules && m != paths.LocalDecoders).Select(m => Path.GetFileName(m)).ToList();
+            decoders.RemoveAll(d => !File.Exists(d));
+            rules.RemoveAll(r => !File.Exists(r));
         }
         else
         {
+            // no <rules> in ossec.conf: every rule file of rules/ (rules_config.xml first), then etc/local_rules.xml
+            decoders = new List<string>();
+            rules = new List<string>();
+            missing = new List<string>();
             var main = Path.Combine(paths.RulesDir, "decoder.xml");
             if (File.Exists(main)) decoders.Add(main);
+            if (File.Exists(paths.LocalDecoders)) decoders.Add(paths.LocalDecoders);
+            if (Directory.Exists(paths.RulesDir))
+                rules.AddRange(Directory.GetFiles(paths.RulesDir, "*.xml")
+                    .Where(f => !Path.GetFileName(f).Contains("decoder", StringComparison.Ordinal) && !options.Exclude.Contains(Path.GetFileName(f)))
+                    .OrderBy(f => Path.GetFileName(f) == "rules_config.xml" ? 0 : 1).ThenBy(f => f, StringComparer.Ordinal));
+            if (File.Exists(paths.LocalRules)) rules.Add(paths.LocalRules);
         }
+        // etc/decoders/*.xml (the user's decoder folder) go before etc/local_decoder.xml
         if (Directory.Exists(paths.DecodersDir))
-            decoders.AddRange(Directory.GetFiles(paths.DecodersDir, "*.xml").OrderBy(f => f, StringComparer.Ordinal));
-        foreach (var dd in options?.DecoderDir ?? new List<string>())
         {
-            var dir = Path.IsPathRooted(dd) ? dd : Path.Combine(paths.Root, dd);
-            if (Directory.Exists(dir)) decoders.AddRange(Directory.GetFiles(dir, "*.xml").OrderBy(f => f, StringComparer.Ordinal));
+            int at = decoders.IndexOf(paths.LocalDecoders);
+            if (at < 0) at = decoders.Count;
+            decoders.InsertRange(at, Directory.GetFiles(paths.DecodersDir, "*.xml").OrderBy(f => f, StringComparer.Ordinal).Where(f => !decoders.Contains(f)));
         }
-        if (File.Exists(paths.LocalDecoders)) decoders.Add(paths.LocalDecoders);
-
-        var includes = options?.Include ?? new List<string>();
-        var excludes = new HashSet<string>(options?.Exclude ?? new List<string>());
-        bool sawLocal = false;
-        foreach (var inc in includes)
-        {
-            if (excludes.Contains(inc)) continue;
-            if (Path.GetFileName(inc) == "local_rules.xml") { if (File.Exists(paths.LocalRules)) { rules.Add(paths.LocalRules); sawLocal = true; } continue; }
-            var p = Path.IsPathRooted(inc) ? inc : Path.Combine(paths.RulesDir, inc);
-            if (File.Exists(p)) rules.Add(p); else missing.Add(inc);
-        }
-        foreach (var rd in options?.RuleDir ?? new List<string>())
-        {
-            var dir = Path.IsPathRooted(rd) ? rd : Path.Combine(paths.Root, rd);
-            if (Directory.Exists(dir))
-                rules.AddRange(Directory.GetFiles(dir, "*.xml").Where(f => !excludes.Contains(Path.GetFileName(f))).OrderBy(f => f, StringComparer.Ordinal));
-        }
-        if (includes.Count == 0 && (options?.RuleDir.Count ?? 0) == 0 && Directory.Exists(paths.RulesDir))
-        {
-            rules.AddRange(Directory.GetFiles(paths.RulesDir, "*.xml")
-                .Where(f => !Path.GetFileName(f).Contains("decoder", StringComparison.Ordinal) && !excludes.Contains(Path.GetFileName(f)))
-                .OrderBy(f => Path.GetFileName(f) == "rules_config.xml" ? 0 : 1).ThenBy(f => f, StringComparer.Ordinal));
-        }
-        if (!sawLocal && File.Exists(paths.LocalRules)) rules.Add(paths.LocalRules);
         return (decoders, rules, missing);
     }
 

@@ -736,9 +736,9 @@ public static class ConfigurationLoader
                     case "alert_retention_days": if (Int(c, 0, 36500, "days") is int days) g.AlertRetentionDays = days; break;
                     case "max_line_length": if (Int(c, 256, 16 * 1024 * 1024, "bytes") is int ml) h.MaxLineLength = ml; break;
                     case "operational_log_max_bytes": if (Int(c, 4096, int.MaxValue, "bytes") is int ol) h.OperationalLogMaxBytes = ol; break;
-                    case "firewall_backend": if (Choice(c, "auto", "nftables", "nft", "iptables") is string fb) h.FirewallBackend = fb; break;
-                    case "offence_window": if (Int(c, 1, int.MaxValue, "minutes") is int ow) h.OffenceWindowMinutes = ow; break;
+                    case "firewall_backend": if (Choice(c, "auto", "nftables", "nft", "iptables", "none") is string fb) h.FirewallBackend = fb; break;
                     case "nft_table": h.NftTable = Text(c); break;
+                    case "offence_window": if (Int(c, 1, 525_600, "minutes") is int ow) h.OffenceWindowMinutes = ow; break;
                     case "diff_size_limit": if (Int(c, 0, int.MaxValue, "bytes") is int dl) _cfg.Syscheck.DiffSizeLimit = dl; break;
                     case "syscheck_workers": if (Int(c, 0, 64) is int w) _cfg.Syscheck.Workers = w; break;
                     default: Unknown(c, "hids", Schema.Hids); break;
@@ -791,7 +791,7 @@ internal static class Schema
     public static readonly string[] ActiveResponse = { "disabled", "command", "location", "agent_id", "level", "rules_id", "rules_group", "timeout", "repeated_offenders" };
     public static readonly string[] Rules = { "include", "rule", "rule_dir", "decoder", "decoder_dir", "exclude", "list" };
     public static readonly string[] SyslogOutput = { "server", "port", "protocol", "level", "group", "rule_id", "location", "format", "use_fqdn" };
-    public static readonly string[] Hids = { "hosts_deny_path", "smtp_port", "smtp_security", "smtp_user", "smtp_password_file", "alert_retention_days", "max_line_length", "operational_log_max_bytes", "firewall_backend", "nft_table", "offence_window", "diff_size_limit", "syscheck_workers" };
+    public static readonly string[] Hids = { "hosts_deny_path", "smtp_port", "smtp_security", "smtp_user", "smtp_password_file", "alert_retention_days", "max_line_length", "operational_log_max_bytes", "firewall_backend", "nft_table", "diff_size_limit", "syscheck_workers", "offence_window" };
     public static readonly HashSet<string> BuiltInCommands = new() { "host-deny", "firewall-drop", "disable-account", "route-null" };
 }
 

@@ -228,6 +228,14 @@ public sealed class MonitorHost : IDisposable
             try { s = part.Status?.Invoke(); } catch (Exception) { }
             var ps = Describe(part.Name, s);
             st.Parts.Add(ps);
+            if (s is Hids.Engine.Syscheck.SyscheckStatus sy)
+            {
+                st.SyscheckLastScan = sy.LastScanEnd;
+                st.RealtimeWatches = sy.WatchesUsed;
+                ps.State = sy.ScanRunning ? "Scanning" : "Running";
+                continue;
+            }
+            if (s is AlertOutputStatus ao) { st.MailsQueued = ao.MailsQueued; continue; }
             foreach (var (k, v) in ps.Details)
             {
                 if (st.SyscheckLastScan is null && k.Contains("LastScan", StringComparison.OrdinalIgnoreCase) && DateTimeOffset.TryParse(v, out var t)) st.SyscheckLastScan = t;

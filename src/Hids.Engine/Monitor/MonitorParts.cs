@@ -1,4 +1,6 @@
+using Hids.Engine.ActiveResponse;
 using Hids.Engine.Alerts;
+using Hids.Engine.Syscheck;
 using Hids.Engine.Analysis;
 using Hids.Engine.Configuration;
 using Hids.Engine.Core;
@@ -53,16 +55,39 @@ public sealed class MonitorParts
     public static MonitorParts CreateDefault()
     {
         var p = new MonitorParts();
-        p.LoadConfiguration = _ => new ConfigurationCheck(null, new[]
+        p.LoadConfiguration = paths =>
         {
-            new HidsDiagnostic { Severity = DiagnosticSeverity.Error, Code = "HIDS5001", Message = "This build has no configuration loader.",
-                Hint = "Build Hids with the Configuration area." },
-        }, true);
-        p.Unavailable.Add("analysis");
-        p.Unavailable.Add("syscheck");
+            var r = ConfigurationLoader.LoadInstance(paths);
+            return new ConfigurationCheck(r.Configuration, r.Diagnostics, r.HasErrors);
+        };
+        p.LoadAnalyzer = (paths, config, log) =>
+        {
+            var r = RulesetLoader.LoadInstance(paths, config);
+            if (r.HasErrors) return new AnalyzerCheck(null, r.Diagnostics, true);
+            var engine = new RuleEngine(r.Ruleset, new RuleEngineOptions
+            {
+                StateDirectory = Path.Combine(paths.Queue, "analysis"), Log = log, MaxLineLength = config.Hids.MaxLineLength,
+            });
+            return new AnalyzerCheck(engine, r.Diagnostics, false);
+        };
+        // Sources first (stopped before the queue is drained), then the sinks: the dispatcher before the responder.
+        p.Components.Add(("syscheck", ctx =>
+        {
+            if (ctx.Configuration.Syscheck.Disabled) return null;
+            var s = new SyscheckService(ctx.Paths, ctx.Configuration.Syscheck, ctx.Emit, ctx.Log);
+            return new MonitorPart("syscheck") { Start = s.Start, Status = () => s.Status, Owner = s, IsSource = true };
+        }));
         p.Unavailable.Add("rootcheck");
-        p.Unavailable.Add("alerts");
-        p.Unavailable.Add("active-response");
+        p.Components.Add(("alerts", ctx =>
+        {
+            var d = AlertOutputs.Create(ctx.Paths, ctx.Configuration, ctx.Log);
+            return new MonitorPart("alerts") { Sink = d, Status = () => d.Status, Owner = d };
+        }));
+        p.Components.Add(("active-response", ctx =>
+        {
+            var r = new ActiveResponder(ctx.Paths, ctx.Configuration, ctx.Emit, ctx.Log);
+            return new MonitorPart("active-response") { Start = r.Start, Sink = r, Owner = r };
+        }));
         return p;
     }
 

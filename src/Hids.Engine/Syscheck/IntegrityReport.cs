@@ -89,8 +89,9 @@ public sealed class IntegrityReport
         plt.ShowLegend(ScottPlot.Alignment.UpperLeft);
         plt.Title("File changes per day");
         plt.YLabel("changes");
-        plt.Axes.Margins(bottom: 0);
-        if (bars.Count == 0) plt.Axes.SetLimitsY(0, 1);
+        double max = ByDay.Count == 0 ? 1 : Math.Max(1, ByDay.Max(d => d.Total));
+        // Every day of the period is on the axis (also days without changes); headroom above the bars for the legend.
+        plt.Axes.SetLimits(-0.5, Math.Max(0.5, ByDay.Count - 0.5), 0, max * 1.35);
         return plt.GetSvgXml(width, height);
     }
 
@@ -119,7 +120,7 @@ public sealed class IntegrityReport
             sb.Append($"<tr><td>{E(d.Key)}</td><td class=n>{d.Added}</td><td class=n>{d.Modified}</td><td class=n>{d.Deleted}</td><td class=n>{d.Accepted}</td><td class=n>{d.Total}</td></tr>");
         sb.Append("</table>");
         sb.Append("<h2>Changes</h2><table><tr><th>Time</th><th>Change</th><th>Path</th><th>Attributes</th><th>Recorded by</th></tr>");
-        foreach (var c in Changes.OrderByDescending(c => c.Id).Take(1000))
+        foreach (var c in Changes.OrderByDescending(c => c.Time).ThenByDescending(c => c.Id).Take(1000))
             sb.Append($"<tr><td>{E(c.Time.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"))}</td><td>{E(c.Change)}</td><td>{E(c.Path)}</td><td>{E(string.Join(", ", c.ChangedAttributes))}</td><td>{E(c.Source)}</td></tr>");
         sb.Append("</table>");
         if (Changes.Count > 1000) sb.Append($"<p>{Changes.Count - 1000} older changes not listed; see the JSON report.</p>");

@@ -30,6 +30,9 @@ internal sealed class Scanner
     public bool RecordScan { get; init; } = true;
     /// <summary>Update-HidsBaseline: record every difference as "Accepted", with no event.</summary>
     public bool Accept { get; init; }
+    /// <summary>Run on the calling thread, no worker threads (realtime re-checks of a few paths).</summary>
+    public bool Inline { get; init; }
+    [ThreadStatic] private static HashState? t_hash;
 
     private Dictionary<string, BaselineEntry> _baseline = new();
     private HashSet<string> _firstBaselineRoots = new();
@@ -92,9 +95,9 @@ internal sealed class Scanner
 
         int workers = Workers > 0 ? Workers : Math.Clamp(Environment.ProcessorCount, 2, 8);
         _hashQueue = new BlockingCollection<HashWork>(4096);
-        _results = new BlockingCollection<FileResult>(8192);
+        _results = Inline ? new BlockingCollection<FileResult>() : new BlockingCollection<FileResult>(8192);
         var ids = new List<long>();
-        var writer = Task.Factory.StartNew(() => WriterLoop(summary, ids), TaskCreationOptions.LongRunning);
+        var writer = Inline ? null : Task.Factory.StartNew(() => WriterLoop(summary, ids), TaskCreationOptions.LongRunning);
 
         // Directory walk: a shared queue of directories, `workers` walkers, completion when no directory is pending.
         var dirs = new BlockingCollection<(string Dir, WatchRoot Root, int Depth)>();
@@ -114,6 +117,18 @@ internal sealed class Scanner
             else if (!_policy.IsIgnored(t.Path)) ProcessEntry(t.Path, st, root);
         }
         if (Volatile.Read(ref pending) == 0) dirs.CompleteAdding();
+        if (Inline)
+        {
+            while (!ct.IsCancellationRequested && dirs.TryTake(out var item))
+            {
+                try { WalkDir(item.Dir, item.Root, item.Depth, EnqueueDir); }
+                catch (Exception ex) { Problem("HIDS3002", item.Dir, "walk failed: " + ex.Message); _unverified[item.Dir] = 0; }
+            }
+            if (!ct.IsCancellationRequested) FindDeleted();
+            _results.CompleteAdding();
+            WriterLoop(summary, ids);
+            return Finish(summary, work, !ct.IsCancellationRequested, scanId, sw, progress, expected, ids, out outboxIds);
+        }
 
         var walkers = Enumerable.Range(0, Math.Min(workers, 4)).Select(_ => Task.Factory.StartNew(() =>
         {
@@ -133,8 +148,16 @@ internal sealed class Scanner
         Report(progress, "Recording", expected);
 
         bool completed = !ct.IsCancellationRequested && walkers.All(w => w.IsCompletedSuccessfully) && hashers.All(h => h.IsCompletedSuccessfully);
-        if (completed)
-        {
+        if (completed) FindDeleted();
+        _results.CompleteAdding();
+        writer!.Wait();
+        if (writer.Exception is not null) throw writer.Exception.GetBaseException();
+        foreach (var t in walkers.Concat(hashers)) if (t.Exception is not null) throw t.Exception.GetBaseException();
+        return Finish(summary, work, completed, scanId, sw, progress, expected, ids, out outboxIds);
+    }
+
+    private void FindDeleted()
+    {
             foreach (var b in _baseline.Values)
             {
                 if (b.Seen) continue;
@@ -146,12 +169,11 @@ internal sealed class Scanner
                 else if (err == 0 || err == Native.ENOENT || err == Native.ENOTDIR)
                     _results.Add(new FileResult(ResultKind.DropSilently, b.Path, null, b, Array.Empty<string>(), null, root));
             }
-        }
-        _results.CompleteAdding();
-        writer.Wait();
-        if (writer.Exception is not null) throw writer.Exception.GetBaseException();
-        foreach (var t in walkers.Concat(hashers)) if (t.Exception is not null) throw t.Exception.GetBaseException();
+    }
 
+    private ScanSummary Finish(ScanSummary summary, List<(ScanTarget Target, WatchRoot Root)> work, bool completed, long scanId, Stopwatch sw,
+        IProgress<ScanProgress>? progress, long expected, List<long> ids, out List<long> outboxIds)
+    {
         if (completed)
         {
             var fullRoots = work.Where(w => w.Target.Recursive && w.Target.Path == w.Root.Path && !_unverified.ContainsKey(w.Root.Path)).Select(w => w.Root.Path).ToList();
@@ -228,7 +250,9 @@ internal sealed class Scanner
             if (!Force && b is not null && b.Kind == FileKind.File && b.Size == st.Size && b.MtimeNs == st.MtimeNs && b.CtimeNs == st.CtimeNs
                 && b.Inode == st.Inode && b.Flags == 0 && HasDigests(b, root.Checks))
                 return; // unchanged: the cheap path
-            _hashQueue.Add(new HashWork(path, st, b, root));
+            var hw = new HashWork(path, st, b, root);
+            if (Inline) HashGuarded(hw, t_hash ??= new HashState());
+            else _hashQueue.Add(hw);
             return;
         }
         var e = FromStat(path, st);
@@ -306,15 +330,17 @@ internal sealed class Scanner
 
     private void HashLoop()
     {
-        var hs = new HashState();
-        foreach (var w in _hashQueue.GetConsumingEnumerable())
+        var hs = t_hash ??= new HashState();
+        foreach (var w in _hashQueue.GetConsumingEnumerable()) HashGuarded(w, hs);
+    }
+
+    private void HashGuarded(HashWork w, HashState hs)
+    {
+        try { HashOne(w, hs); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            try { HashOne(w, hs); }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                Problem("HIDS3001", w.Path, "read failed: " + ex.Message);
-                if (w.Before is not null) w.Before.Seen = true;
-            }
+            Problem("HIDS3001", w.Path, "read failed: " + ex.Message);
+            if (w.Before is not null) w.Before.Seen = true;
         }
     }
 

@@ -151,7 +151,7 @@ public sealed class SyscheckService : IDisposable
         return Task.Run(() => RunLocked(targets, progress, ct, force, paths is null ? "monitor" : "monitor", record: true), ct);
     }
 
-    private ScanSummary RunLocked(List<ScanTarget> targets, IProgress<ScanProgress>? progress, CancellationToken ct, bool force, string source, bool record)
+    private ScanSummary RunLocked(List<ScanTarget> targets, IProgress<ScanProgress>? progress, CancellationToken ct, bool force, string source, bool record, bool inline = false)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _cts.Token);
         _gate.Wait(linked.Token);
@@ -161,7 +161,7 @@ public sealed class SyscheckService : IDisposable
                 () => _log.Info("hids-syscheckd", "waiting for another baseline writer (Invoke-HidsScan?)"))
                 ?? throw new TimeoutException("another process holds the syscheck baseline lock");
             if (record) { _scanning = true; _lastStart = DateTimeOffset.Now; }
-            var scanner = new Scanner(_policy, Store, _diffs, _log) { Force = force, Source = source, Workers = Workers, RecordScan = record };
+            var scanner = new Scanner(_policy, Store, _diffs, _log) { Force = force, Source = source, Workers = Workers, RecordScan = record, Inline = inline };
             var summary = scanner.Run(targets, progress, linked.Token, out _);
             if (record)
             {
@@ -262,15 +262,15 @@ public sealed class SyscheckService : IDisposable
             }
             if (_pendingHints.IsEmpty) continue;
             // Debounce: let a burst of events for the same files settle briefly.
-            var until = DateTime.UtcNow + RealtimeDelay;
-            while (DateTime.UtcNow < until) Thread.Sleep(1);
+            Thread.Sleep(RealtimeDelay);
             var batch = new List<ScanTarget>();
             foreach (var k in _pendingHints.Keys.ToList())
                 if (_pendingHints.TryRemove(k, out var rec)) batch.Add(new ScanTarget(k, rec));
             // A directory's re-check covers the files below it.
             var dirs = batch.Where(b => b.Recursive).Select(b => b.Path + "/").ToList();
             batch = batch.Where(b => b.Recursive || !dirs.Any(d => b.Path.StartsWith(d, StringComparison.Ordinal))).ToList();
-            try { RunLocked(batch, null, ct, false, "realtime", record: false); }
+            // A few paths are re-checked on this thread; a big burst or a new directory tree uses the worker pool.
+            try { RunLocked(batch, null, ct, false, "realtime", record: false, inline: batch.Count <= 64 && batch.Count(b => b.Recursive) <= 4); }
             catch (OperationCanceledException) { break; }
             catch (Exception ex) { _log.Error("hids-syscheckd", "realtime re-check failed: " + ex.Message); }
         }

@@ -43,26 +43,45 @@ public sealed class FirewallNetnsTests : IDisposable
         var ep = new IPEndPoint(_lab.ServerV4, port);
         Assert.True(_lab.PeerCanConnect(ep, 3000), "the peer must reach the port before any block");
 
+        // The shipped ruleset decides: sshd "Failed password" lines from the peer's address through the rule engine.
+        var loaded = Hids.Engine.Analysis.RulesetLoader.LoadFolder(TestPaths.ShippedRules);
+        Assert.False(loaded.HasErrors, string.Join("\n", loaded.Diagnostics));
+        using var engine = new Hids.Engine.Analysis.RuleEngine(loaded.Ruleset, new Hids.Engine.Analysis.RuleEngineOptions { Hostname = "testhost" });
+
         var (r, events, log, _) = NewResponder(c => c.ActiveResponses.Add(Drop(3)));
         using (r)
         {
             r.Start();
             var nft = (NftablesBackend)r.Settings.BackendFor(r.Settings.Commands["firewall-drop"]);
-            var rulesBefore = nft.CountRules();
-            r.Write(ArTest.BruteForce(_lab.PeerV4.ToString()));
-            // Dropped: the set holds the peer and new connections fail (polled; generous limit, the bench times it).
+            Hids.Engine.Alerts.Alert? fired = null;
+            for (int i = 0; i < 12 && fired is null; i++)
+            {
+                var line = $"Dec  4 20:41:{i:00} testhost sshd[1234]: Failed password for root from {_lab.PeerV4} port 4242 ssh2";
+                var alert = engine.Analyze(new Hids.Engine.Analysis.LogEvent { FullLog = line, Location = "/var/log/auth.log", ReceivedAt = DateTimeOffset.Now });
+                if (alert is not null) r.Write(alert);
+                if (alert is { Level: >= 10 }) fired = alert;
+            }
+            Assert.NotNull(fired);
+            Assert.Equal(_lab.PeerV4.ToString(), fired!.SrcIp);
+            // Dropped: the set holds the peer and new connections fail (polled; the bench times it).
             Assert.NotNull(NetnsLab.WaitFor(() => nft.ListBlocked().Any(b => b.Address.Equals(_lab.PeerV4)), TimeSpan.FromSeconds(5)));
             Assert.False(_lab.PeerCanConnect(ep, 500), "the peer must be dropped while blocked");
             var element = nft.ListBlocked().Single(b => b.Address.Equals(_lab.PeerV4));
             Assert.NotNull(element.ExpiresInSeconds); // the element carries its own timeout
             Assert.True(element.ExpiresInSeconds <= 3);
-            Assert.Equal(rulesBefore == 0 ? 4 : rulesBefore, nft.CountRules());
-            Assert.Contains($"Hids active-response: added srcip {_lab.PeerV4} (firewall-drop, rule 5720, timeout 3)", events.Lines);
+            Assert.Equal(4, nft.CountRules());
+            Assert.Contains($"Hids active-response: added srcip {_lab.PeerV4} (firewall-drop, rule {fired.RuleId}, timeout 3)", events.Lines);
 
             // After the timeout the peer reaches the port again.
             Assert.NotNull(NetnsLab.WaitFor(() => _lab.PeerCanConnect(ep, 500), TimeSpan.FromSeconds(15), 200));
-            Assert.NotNull(NetnsLab.WaitFor(() => events.Lines.Contains($"Hids active-response: deleted srcip {_lab.PeerV4} (firewall-drop)"), TimeSpan.FromSeconds(5)));
+            Assert.NotNull(NetnsLab.WaitFor(() => events.Lines.Contains($"Hids active-response: deleted srcip {_lab.PeerV4} (firewall-drop, rule {fired.RuleId}, timeout 3)"), TimeSpan.FromSeconds(5)));
             Assert.Empty(r.Service.Store.List());
+
+            // The responder's own events raise rules 601 and 602 through the same engine (and trigger no response).
+            var arAlerts = events.Events.Select(e => engine.Analyze(e)).Where(a => a is not null).ToList();
+            Assert.Contains(arAlerts, a => a!.RuleId == 601);
+            Assert.Contains(arAlerts, a => a!.RuleId == 602);
+            foreach (var a in arAlerts) Assert.Empty(r.Respond(a!));
         }
     }
 
@@ -163,7 +182,7 @@ public sealed class FirewallNetnsTests : IDisposable
             r.Start();
             var ipt = Assert.IsType<IptablesBackend>(r.Settings.BackendFor(r.Settings.Commands["firewall-drop"]));
             r.Write(ArTest.BruteForce(_lab.PeerV4.ToString()));
-            r.Flush();
+            Assert.True(r.WaitIdle());
             Assert.False(_lab.PeerCanConnect(ep, 500));
             var chain = NetnsLab.Exec(_lab.Server, "iptables", "-w", "-S", IptablesBackend.Chain).StdOut;
             Assert.Contains(ipt.UsesIpset ? "--match-set hids-blocked4" : $"-s {_lab.PeerV4}/32", chain);

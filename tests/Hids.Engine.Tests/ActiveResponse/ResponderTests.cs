@@ -67,7 +67,7 @@ public class ResponderTests
         using var r = NewResponder(paths, cfg, events, log);
         r.Start();
         r.Write(ArTest.BruteForce("203.0.113.9"));
-        r.Flush();
+        Assert.True(r.WaitIdle());
         Assert.Contains("ALL: 203.0.113.9", File.ReadAllLines(hostsDeny));
         Assert.Contains("Hids active-response: added srcip 203.0.113.9 (host-deny, rule 5720, timeout 2)", events.Lines);
         Assert.All(events.Events, e => Assert.Equal("active-response", e.Location));
@@ -77,7 +77,7 @@ public class ResponderTests
         Assert.Contains("added srcip 203.0.113.9", File.ReadAllText(Path.Combine(paths.Logs, "active-responses.log")));
 
         Assert.NotNull(NetnsLab.WaitFor(() => !File.ReadAllText(hostsDeny).Contains("203.0.113.9"), TimeSpan.FromSeconds(10)));
-        Assert.NotNull(NetnsLab.WaitFor(() => events.Lines.Contains("Hids active-response: deleted srcip 203.0.113.9 (host-deny)"), TimeSpan.FromSeconds(5)));
+        Assert.NotNull(NetnsLab.WaitFor(() => events.Lines.Contains("Hids active-response: deleted srcip 203.0.113.9 (host-deny, rule 5720, timeout 2)"), TimeSpan.FromSeconds(5)));
         Assert.Empty(r.Service.Store.List());
     }
 
@@ -182,7 +182,7 @@ public class ResponderTests
         var alert = ArTest.BruteForce("203.0.113.9");
         alert.User = "root";
         r.Write(alert);
-        r.Flush();
+        Assert.True(r.WaitIdle());
         var lines = File.ReadAllLines(argsFile);
         Assert.Equal(new[] { "add", "root", "203.0.113.9", alert.AlertId, "5720", "/var/log/auth.log", "--x y" }, lines.Take(7));
         var json = JsonDocument.Parse(File.ReadAllLines(stdinFile)[0]).RootElement;
@@ -285,6 +285,82 @@ public class ResponderTests
             Assert.Equal(BlockStatus.Blocked, cmdlet.Block("198.51.100.20", null, "host-deny", 1, null, new ResponseContext(null, null, null, "manual"), "manual").Status);
         Assert.Contains("198.51.100.20", File.ReadAllText(hostsDeny));
         Assert.NotNull(NetnsLab.WaitFor(() => !File.ReadAllText(hostsDeny).Contains("198.51.100.20"), TimeSpan.FromSeconds(10)));
-        Assert.Contains("Hids active-response: deleted srcip 198.51.100.20 (host-deny)", events.Lines);
+        Assert.Contains("Hids active-response: deleted srcip 198.51.100.20 (host-deny, rule 0, timeout 1)", events.Lines);
+    }
+}
+
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public class ActiveResponsePartTests
+{
+    [Fact]
+    public void The_monitor_part_is_a_sink_that_blocks_and_emits_and_reports_status()
+    {
+        using var dir = TestPaths.NewTempDir("hids-ar");
+        var (paths, cfg, hostsDeny) = ArTest.NewInstance(dir);
+        cfg.ActiveResponses.Add(new ActiveResponseOptions { Command = "host-deny", Level = 10, Timeout = 60 });
+        var events = new EventSink();
+        using var part = ActiveResponsePart.Create(new Hids.Engine.Monitor.MonitorContext(paths, cfg, events.Emit, new ListLog()));
+        Assert.Equal("active-response", part.Name);
+        part.Start!();
+        part.Sink!.Write(ArTest.BruteForce("203.0.113.40"));
+        part.Sink.Write(ArTest.BruteForce("$(reboot)"));
+        Assert.NotNull(NetnsLab.WaitFor(() => events.Lines.Any(l => l.StartsWith("Hids active-response: added srcip 203.0.113.40 (host-deny, rule 5720, timeout 60)")), TimeSpan.FromSeconds(10)));
+        Assert.NotNull(NetnsLab.WaitFor(() => part.Status!() is ActiveResponderStatus { Blocked: 1, Rejected: 1 }, TimeSpan.FromSeconds(10)));
+        Assert.Contains("ALL: 203.0.113.40", File.ReadAllText(hostsDeny));
+    }
+}
+
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public class ResponderFailureTests
+{
+    [Fact]
+    public void A_failing_command_is_reported_as_failed_and_a_failing_unblock_is_retried_without_flooding_the_log()
+    {
+        using var dir = TestPaths.NewTempDir("hids-ar");
+        var (paths, cfg, _) = ArTest.NewInstance(dir);
+        var script = dir.Combine("flaky.sh");
+        var okFlag = dir.Combine("ok");
+        // add succeeds; delete fails until the flag file exists.
+        File.WriteAllText(script, $"#!/bin/sh\ncat > /dev/null\n[ \"$1\" = add ] && exit 0\n[ -e '{okFlag}' ] && exit 0\necho 'cannot delete' >&2\nexit 3\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var broken = dir.Combine("broken.sh");
+        File.WriteAllText(broken, "#!/bin/sh\necho 'no way' >&2\nexit 7\n");
+        File.SetUnixFileMode(broken, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        cfg.Commands.Add(new CommandOptions { Name = "flaky", Executable = script, Expect = "srcip", TimeoutAllowed = true });
+        cfg.Commands.Add(new CommandOptions { Name = "broken", Executable = broken, Expect = "srcip", TimeoutAllowed = true });
+        cfg.ActiveResponses.Add(new ActiveResponseOptions { Command = "flaky", Level = 10, Timeout = 1 });
+        cfg.ActiveResponses.Add(new ActiveResponseOptions { Command = "broken", Level = 10, Timeout = 1 });
+        var log = new ListLog(); var events = new EventSink();
+        using var r = new ActiveResponder(paths, ActiveResponseSettings.From(cfg, paths, null), events.Emit, log) { ExpiryPollInterval = TimeSpan.FromMilliseconds(50) };
+        r.Service.RetryDelay = TimeSpan.FromSeconds(2);
+        var outcomes = r.Respond(ArTest.BruteForce("203.0.113.60"));
+        Assert.Equal(BlockStatus.Blocked, outcomes.Single(o => o.Block?.Command == "flaky" || o.Status == BlockStatus.Blocked).Status);
+        var failed = outcomes.Single(o => o.Status == BlockStatus.Failed);
+        Assert.Contains("no way", failed.Message);
+        Assert.Contains("Hids active-response: failed srcip 203.0.113.60 (broken, rule 5720, timeout 1)", events.Lines);
+        Assert.Single(r.Service.Store.List()); // only what succeeded is recorded
+        r.Start();
+        Thread.Sleep(2500);
+        int errors = log.Entries.Count(e => e.Level == LogLevel.Error && e.Message.Contains("Failed to unblock"));
+        Assert.InRange(errors, 1, 3); // retried every 2 s, not every 50 ms
+        Assert.Single(r.Service.Store.List()); // still recorded: the unblock has not happened
+        File.WriteAllText(okFlag, "");
+        Assert.NotNull(NetnsLab.WaitFor(() => r.Service.Store.List().Count == 0, TimeSpan.FromSeconds(10)));
+        Assert.Single(events.Lines, l => l.StartsWith("Hids active-response: deleted srcip 203.0.113.60 (flaky"));
+    }
+
+    [Fact]
+    public void Two_processes_lifting_the_same_block_announce_it_once()
+    {
+        using var dir = TestPaths.NewTempDir("hids-ar");
+        var (paths, cfg, hostsDeny) = ArTest.NewInstance(dir);
+        var e1 = new EventSink(); var e2 = new EventSink();
+        using var a = new ActiveResponseService(paths, ActiveResponseSettings.From(cfg, paths, null), NullLog.Instance, e1.Emit);
+        using var b = new ActiveResponseService(paths, ActiveResponseSettings.From(cfg, paths, null), NullLog.Instance, e2.Emit);
+        var block = a.Block("203.0.113.61", null, "host-deny", 60, null, new ResponseContext(null, 5720, null, "t"), "rule").Block!;
+        Assert.Equal(BlockStatus.Blocked, a.Unblock(block, "first").Status);
+        Assert.Equal(BlockStatus.Blocked, b.Unblock(block, "second").Status);
+        Assert.Single(e1.Lines.Concat(e2.Lines), l => l.Contains("deleted"));
+        Assert.DoesNotContain("203.0.113.61", File.ReadAllText(hostsDeny));
     }
 }

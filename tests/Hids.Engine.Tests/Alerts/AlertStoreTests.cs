@@ -94,6 +94,12 @@ public sealed class AlertStoreTests : IDisposable
         // previous output of a command alert is searchable too
         SameIds(_all.Where(a => a.RuleId == 533), Query(new AlertQuery { Match = "0.0.0.0:111" }));
         Assert.Empty(Query(new AlertQuery { Match = "no such words anywhere" }));
+        // words must be adjacent and in order (the rarest word drives the index, the phrase is checked after)
+        Assert.Empty(Query(new AlertQuery { Match = "password root" }));
+        Assert.Empty(Query(new AlertQuery { Match = "root for password" }));
+        SameIds(_all.Where(a => a.FullLog.Contains("for root from 192.0.2.1 ")), Query(new AlertQuery { Match = "for root from 192.0.2.1" }));
+        SameIds(_all.Where(a => a.FullLog.Contains("for root from 192.0.2.1 ")).TakeLast(3), Query(new AlertQuery { Match = "for root from 192.0.2.1", Last = 3 }));
+        SameIds(_all.Where(a => a.FullLog.Contains("for adm")), Query(new AlertQuery { Match = "for adm*" }));
         Assert.Equal("\"sidebar php\"", AlertStore.ToFtsQuery("sidebar.php"));
         Assert.Equal("\"nginx comm\" *", AlertStore.ToFtsQuery("nginx-comm*"));
         Assert.Null(AlertStore.ToFtsQuery(":::"));

@@ -28,7 +28,7 @@ public sealed class MailTests : IDisposable
 
     private MailNotifier Notifier(MailSettings s) => new(s, Queue, NullLog.Instance, _clock, background: false);
 
-    private static string Body(MimeMessage m) => m.TextBody.Replace("\r\n", "\n").TrimEnd('\n') + "\n";
+    private static string Body(MimeMessage m) => (m.TextBody ?? "").Replace("\r\n", "\n").TrimEnd('\n') + "\n";
 
     [Fact]
     public void Notification_for_502_has_the_guide_shape_with_hids_name()

@@ -137,11 +137,30 @@ public sealed class ShippedRulesetTests
                 Assert.Equal(5716, res.Rule?.Id);
                 Assert.Equal(5, res.Rule?.Level);
                 Assert.Contains("authentication_failed", res.Rule!.Groups);
+                Assert.Equal("root", res.Event.User);
+                Assert.Equal("40000", res.Event.SrcPort);
             }
             if (res.Rule != null && res.Rule.Level > maxLevel) { maxLevel = res.Rule.Level; srcip = res.Event.SrcIp; }
         }
         Assert.True(maxLevel >= 10, $"no brute-force alert, highest level {maxLevel}");
         Assert.Equal("203.0.113.9", srcip);
+    }
+
+    [Theory]
+    [InlineData("Failed password for invalid user x from 192.0.2.200 port 22 ssh2 from 203.0.113.7 port 41000 ssh2", "203.0.113.7", "41000", true)]
+    [InlineData("Failed password for root from 203.0.113.8 port 41001 ssh2", "203.0.113.8", "41001", true)]
+    [InlineData("Failed publickey for alice from 203.0.113.9 port 41002 ssh2: ED25519 SHA256:abc", "203.0.113.9", "41002", true)]
+    [InlineData("Invalid user a from 192.0.2.200 port 1 from 203.0.113.10 port 41003", "203.0.113.10", "41003", true)]
+    [InlineData("error: maximum authentication attempts exceeded for invalid user z from 192.0.2.200 port 1 ssh2 from 203.0.113.11 port 41004 ssh2 [preauth]", "203.0.113.11", "41004", true)]
+    [InlineData("Connection closed by invalid user q 192.0.2.200 port 1 203.0.113.12 port 41005 [preauth]", "203.0.113.12", "41005", false)]
+    public void Sshd_source_address_comes_from_the_end_of_the_line_not_from_the_user_name(string message, string srcip, string srcport, bool hasUser)
+    {
+        using var engine = new RuleEngine(Loaded.Value.Ruleset, new RuleEngineOptions { Hostname = "test" });
+        var res = engine.Evaluate(new LogEvent { FullLog = "Dec  4 20:00:01 deft sshd[77]: " + message, Location = "/var/log/auth.log", ReceivedAt = DateTimeOffset.Now });
+        Assert.Equal("sshd", res.Event.DecoderName);
+        Assert.Equal(srcip, res.Event.SrcIp);
+        Assert.Equal(srcport, res.Event.SrcPort);
+        if (hasUser) Assert.False(string.IsNullOrEmpty(res.Event.User), "user not decoded");
     }
 
     [Fact]
@@ -195,6 +214,50 @@ public sealed class ShippedRulesetTests
             Assert.Equal(level, res.Rule?.Level);
             if (level == 0) Assert.Null(res.Alert);
         }
+    }
+
+    [Fact]
+    public void An_installed_instance_loads_the_shipped_rules_and_the_guides_554_override()
+    {
+        using var dir = TestPaths.NewTempDir("hids-ruleset");
+        var root = dir.Combine("inst");
+        Hids.Engine.Configuration.Installer.Install(new Hids.Engine.Configuration.InstallOptions { Path = root, ShippedRulesPath = Rules, NetstatAvailable = false });
+        var paths = new Hids.Engine.Core.InstancePaths(root);
+
+        // The user's guide, verbatim: 554 raised to level 7 in local_rules.xml.
+        File.WriteAllText(paths.LocalRules, """
+            <group name="local,syslog,">
+            <rule id="554" level="7" overwrite="yes">
+              <category>ossec</category>
+              <decoded_as>syscheck_new_entry</decoded_as>
+              <description>File added to the system.</description>
+              <group>syscheck,</group>
+            </rule>
+            </group> <!-- SYSLOG,LOCAL -->
+            """);
+        var loaded = RulesetLoader.LoadInstance(paths);
+        Assert.False(loaded.HasErrors, string.Join("\n", loaded.Diagnostics.Select(d => d.ToString())));
+
+        using var engine = new RuleEngine(loaded.Ruleset, new RuleEngineOptions { Hostname = "deft" });
+        var added = engine.Evaluate(new LogEvent { FullLog = "New file '/var/www/new.php' added to the file system.", Location = "syscheck", DecoderName = "syscheck_new_entry", ReceivedAt = DateTimeOffset.Now });
+        Assert.Equal(554, added.Rule?.Id);
+        Assert.Equal(7, added.Rule?.Level);
+        Assert.NotNull(added.Alert);
+
+        var started = engine.Evaluate(new LogEvent { FullLog = "ossec: Ossec started.", Location = "ossec-monitord", ReceivedAt = DateTimeOffset.Now });
+        Assert.Equal(502, started.Rule?.Id);
+        Assert.Equal(3, started.Rule?.Level);
+
+        // The default configuration watches listening ports with ss under the netstat alias: 533 fires on a change.
+        var first = engine.Evaluate(new LogEvent { FullLog = "ossec: output: 'netstat -tan |grep LISTEN |grep -v 127.0.0.1 | sort':\nLISTEN 0 128 0.0.0.0:22 0.0.0.0:*", Location = "netstat -tan |grep LISTEN |grep -v 127.0.0.1 | sort", ReceivedAt = DateTimeOffset.Now });
+        Assert.NotEqual(533, first.Rule?.Id);
+        var changed = engine.Evaluate(new LogEvent { FullLog = "ossec: output: 'netstat -tan |grep LISTEN |grep -v 127.0.0.1 | sort':\nLISTEN 0 128 0.0.0.0:22 0.0.0.0:*\nLISTEN 0 511 0.0.0.0:80 0.0.0.0:*", Location = "netstat -tan |grep LISTEN |grep -v 127.0.0.1 | sort", ReceivedAt = DateTimeOffset.Now });
+        Assert.Equal(533, changed.Rule?.Id);
+        Assert.Equal(7, changed.Rule?.Level);
+
+        var dpkg = engine.Evaluate(new LogEvent { FullLog = "2015-01-30 09:19:14 status installed nginx-common:all 1.2.1-2.2+wheezy3", Location = "/var/log/dpkg.log", ReceivedAt = DateTimeOffset.Now });
+        Assert.Equal(2902, dpkg.Rule?.Id);
+        Assert.Equal("New dpkg (Debian Package) installed.", dpkg.Rule?.Description);
     }
 
     // ------------------------------------------------------------------ helpers

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using Hids.Engine.ActiveResponse;
+using Hids.Engine.Configuration;
 using Hids.Engine.Core;
 using Hids.Engine.Xml;
 using Hids.PowerShell.Common;
@@ -23,13 +24,15 @@ public abstract class ActiveResponseCmdletBase : HidsInstanceCmdlet
     {
         if (_service is not null) return _service;
         if (!RequireInstance()) return null;
-        Hids.Engine.Configuration.HidsConfiguration config;
-        try { config = ActiveResponseConfigReader.Read(Paths); }
-        catch (OssecXmlException e)
+        var loaded = ConfigurationLoader.LoadInstance(Paths);
+        if (loaded.HasErrors)
         {
-            ThrowHidsError($"{e.Position}: {e.Message}", "ConfigurationInvalid", ErrorCategory.InvalidData, Paths.OssecConf, e.Hint);
+            var first = loaded.Errors.First();
+            ThrowHidsError($"The configuration has errors; nothing was changed. {first}", "ConfigurationInvalid", ErrorCategory.InvalidData, Paths.OssecConf,
+                first.Hint ?? "Run Test-HidsConfiguration for every problem.");
             return null;
         }
+        var config = loaded.Configuration;
         var settings = ActiveResponseSettings.From(config, Paths);
         foreach (var p in settings.Problems) WriteWarning(p);
         _log = new OperationalLog(Paths.OperationalLog);
@@ -57,7 +60,7 @@ public sealed class ResponseCommandCompleter : IArgumentCompleter
         try
         {
             var inst = fakeBoundParameters["Instance"] as string;
-            var cfg = ActiveResponseConfigReader.Read(InstancePaths.Resolve(inst));
+            var cfg = ConfigurationLoader.LoadInstance(InstancePaths.Resolve(inst)).Configuration;
             names.AddRange(cfg.Commands.Select(c => c.Name));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OssecXmlException or ArgumentException) { }

@@ -40,11 +40,13 @@ public sealed class UnblockHidsAddressCommand : ActiveResponseCmdletBase
         var service = OpenService();
         if (service is null) return;
         var blocks = service.Store.List().Where(b => b.Address == key && (Command is null || b.Command == Command)).ToList();
+        bool forced = false;
         if (blocks.Count == 0 && Force && !key.StartsWith("user:", StringComparison.Ordinal))
         {
             var now = DateTimeOffset.UtcNow;
             foreach (var c in Command is null ? new[] { ActiveResponseSettings.FirewallDrop, ActiveResponseSettings.HostDeny } : new[] { Command })
                 blocks.Add(new BlockedAddress { Address = key, Command = c, Since = now, Reason = "forced", Instance = Paths.Root });
+            forced = true;
         }
         if (blocks.Count == 0)
         {
@@ -55,7 +57,7 @@ public sealed class UnblockHidsAddressCommand : ActiveResponseCmdletBase
         foreach (var b in blocks)
         {
             if (!ShouldProcess($"{b.Address} ({b.Command})", "Unblock")) continue;
-            var outcome = service.Unblock(b, "unblocked by Unblock-HidsAddress");
+            var outcome = service.Unblock(b, "unblocked by Unblock-HidsAddress", recorded: !forced);
             if (outcome.Status == BlockStatus.Blocked) { WriteVerbose(outcome.Message); if (PassThru) WriteObject(b); }
             else WriteHidsError(outcome.Message, "UnblockFailed", ErrorCategory.InvalidResult, b.Address);
         }
