@@ -248,3 +248,66 @@ Start-Sleep -Seconds 600
         Get-Content (Join-Path $i.Root 'logs/active-responses.log') -Raw | Should -Match "deleted srcip $([regex]::Escape($lab.PeerIp)) \(host-deny, rule 5720, timeout 3\)"
     }
 }
+
+Describe 'ActiveResponse: the monitor blocks a brute-force source and survives kill -9' {
+    BeforeAll {
+        $lab = New-ArNetns
+        $env:HIDS_NETNS = $lab.Server   # the daemon inherits it: its firewall tools run inside the test namespace
+    }
+    AfterAll {
+        Remove-Item Env:HIDS_NETNS -ErrorAction SilentlyContinue
+        Remove-ArNetns $lab
+    }
+
+    It 'sshd failures in a watched log block the peer; after kill -9 the kernel and the restarted monitor unblock on time' {
+        $root = New-HidsTestRoot 'hids-arm'
+        try {
+            Install-Hids -Path $root | Out-Null
+            $auth = Join-Path $root 'auth.log'
+            $deny = Join-Path $root 'hosts.deny'
+            Set-Content $auth ''
+            Set-Content $deny '# test'
+            $includes = (Select-Xml -Path (Join-Path $root 'etc/ossec.conf') -XPath '//rules/include' -ErrorAction SilentlyContinue | ForEach-Object { "    <include>$($_.Node.InnerText)</include>" }) -join "`n"
+            if (-not $includes) { $includes = '    <include>rules_config.xml</include><include>syslog_rules.xml</include><include>sshd_rules.xml</include><include>ossec_rules.xml</include>' }
+            @"
+<ossec_config>
+  <global><white_list>127.0.0.1</white_list></global>
+  <rules>
+$includes
+  </rules>
+  <syscheck><disabled>yes</disabled></syscheck>
+  <rootcheck><disabled>yes</disabled></rootcheck>
+  <localfile><log_format>syslog</log_format><location>$auth</location></localfile>
+  <localfile><log_format>syslog</log_format><location>$(Join-Path $root 'logs/active-responses.log')</location></localfile>
+  <active-response><command>firewall-drop</command><location>local</location><rules_group>authentication_failures</rules_group><timeout>4</timeout></active-response>
+  <active-response><command>host-deny</command><location>local</location><level>10</level><timeout>4</timeout></active-response>
+  <hids><hosts_deny_path>$deny</hosts_deny_path><nft_table>hidsmon</nft_table></hids>
+</ossec_config>
+"@ | Set-Content (Join-Path $root 'etc/ossec.conf')
+            $st = Start-HidsMonitor -Instance $root
+            $st.Running | Should -BeTrue
+            Start-Sleep -Seconds 2
+            $lines = 1..10 | ForEach-Object { "Dec  4 20:41:{0:00} testhost sshd[1234]: Failed password for root from $($lab.PeerIp) port 4242 ssh2" -f $_ }
+            Add-Content $auth $lines
+            Wait-Until { (Get-NftElements $lab 'hidsmon') -contains $lab.PeerIp } 30 | Should -BeTrue
+            Wait-Until { (Get-Content $deny) -contains "ALL: $($lab.PeerIp)" } 10 | Should -BeTrue
+            Get-HidsBlockedAddress -Instance $root | ForEach-Object Address | Should -Contain $lab.PeerIp
+            $daemonPid = [int](Get-Content (Join-Path $root 'var/run/hidsd.pid'))
+            & kill -9 $daemonPid
+            Wait-Until { -not (Test-Path "/proc/$daemonPid") } 10 | Should -BeTrue
+            # Dead monitor: the set element still goes on time (kernel timeout).
+            Wait-Until { (Get-NftElements $lab 'hidsmon') -notcontains $lab.PeerIp } 20 | Should -BeTrue
+            (Get-Content $deny) | Should -Contain "ALL: $($lab.PeerIp)"
+            # Restarted monitor: the overdue hosts.deny line is removed at start.
+            Start-HidsMonitor -Instance $root | Out-Null
+            Wait-Until { (Get-Content $deny) -notcontains "ALL: $($lab.PeerIp)" } 20 | Should -BeTrue
+            Get-HidsBlockedAddress -Instance $root | Should -BeNullOrEmpty
+            Get-Content (Join-Path $root 'logs/ossec.log') -Raw | Should -Match 'monitor was not running'
+        }
+        finally {
+            Stop-HidsMonitor -Instance $root -Force -TimeoutSeconds 20 -ErrorAction SilentlyContinue | Out-Null
+            Remove-Item $root -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+}
+

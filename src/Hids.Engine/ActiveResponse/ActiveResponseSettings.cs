@@ -39,6 +39,8 @@ public sealed class ActiveResponseSettings
     /// <summary>auto (nftables when nft exists, else iptables), nftables, iptables.</summary>
     public string FirewallBackend { get; set; } = "auto";
     public string? NetworkNamespace { get; set; }
+    /// <summary>Where cross-process lock files live (the instance's var/run).</summary>
+    public string? LockDirectory { get; set; }
     public TimeSpan OffenceWindow { get; set; } = TimeSpan.FromDays(1);
     /// <summary>True when a bare &lt;active-response&gt;&lt;disabled&gt;yes&lt;/disabled&gt; switches active response off.</summary>
     public bool Disabled { get; set; }
@@ -48,7 +50,7 @@ public sealed class ActiveResponseSettings
     public static ActiveResponseSettings From(HidsConfiguration config, InstancePaths paths, string? networkNamespace = null,
         Func<IEnumerable<IPAddress>>? ownAddresses = null)
     {
-        var s = new ActiveResponseSettings();
+        var s = new ActiveResponseSettings { LockDirectory = paths.VarRun };
         s.NetworkNamespace = networkNamespace ?? NullIfEmpty(Environment.GetEnvironmentVariable(NetnsVariable));
         if (s.NetworkNamespace is not null && !ProcessRunner.IsValidNamespaceName(s.NetworkNamespace))
         {
@@ -148,7 +150,7 @@ public sealed class ActiveResponseSettings
             if (_backends.TryGetValue(c.Name, out var b)) return b;
             b = c.Kind switch
             {
-                ResponseKind.HostDeny => new HostsDenyBackend(HostsDenyPath),
+                ResponseKind.HostDeny => new HostsDenyBackend(HostsDenyPath, LockDirectory),
                 ResponseKind.FirewallDrop => _firewall ??= CreateFirewall(),
                 _ => new CustomCommandBackend(c.Executable!, c.ExtraArgs),
             };

@@ -45,7 +45,13 @@ public sealed class HostsDenyBackend : IResponseBackend
     public const string DefaultPath = "/etc/hosts.deny";
     private static readonly object ProcessGate = new();
 
-    public HostsDenyBackend(string path) { Path = System.IO.Path.GetFullPath(path); }
+    /// <param name="lockDirectory">Where the cross-process lock file lives (the instance's var/run); default: beside the file.</param>
+    public HostsDenyBackend(string path, string? lockDirectory = null)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        _lockDirectory = lockDirectory;
+    }
+    private readonly string? _lockDirectory;
     public string Path { get; }
     public string Kind => "host-deny";
     public bool KernelExpiry => false;
@@ -105,11 +111,23 @@ public sealed class HostsDenyBackend : IResponseBackend
                 var dir = System.IO.Path.GetDirectoryName(Path)!;
                 Directory.CreateDirectory(dir);
                 var tmp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(Path)}.hids-{Guid.NewGuid():N}.tmp");
+                var bytes = Encoding.UTF8.GetBytes(string.Concat(updated.Select(l => l + "\n")));
+                FileStream? tmpStream = null;
+                try { tmpStream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None); }
+                catch (Exception e) when (exists && e is IOException or UnauthorizedAccessException)
+                {
+                    // The folder is read-only (systemd's ProtectSystem=full makes /etc read-only and only hosts.deny
+                    // itself writable): rewrite the file in place, still under the lock, and fsync it.
+                    using var inPlace = new FileStream(Path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+                    inPlace.SetLength(0);
+                    inPlace.Write(bytes);
+                    inPlace.Flush(flushToDisk: true);
+                    return;
+                }
                 try
                 {
-                    using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                    using (var fs = tmpStream)
                     {
-                        var bytes = Encoding.UTF8.GetBytes(string.Concat(updated.Select(l => l + "\n")));
                         fs.Write(bytes);
                         fs.Flush(flushToDisk: true);
                     }
@@ -126,11 +144,16 @@ public sealed class HostsDenyBackend : IResponseBackend
         }
     }
 
-    /// <summary>An exclusive lock shared with other processes (the monitor and cmdlets) on a lock file in /tmp.</summary>
+    /// <summary>
+    /// An exclusive lock shared with other processes (the monitor and cmdlets): a lock file in the instance's var/run
+    /// (or beside hosts.deny) — never in a world-writable folder such as /tmp, where a planted symlink could redirect it.
+    /// </summary>
     private IDisposable AcquireLock()
     {
-        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Path)))[..16];
-        var lockPath = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"hids-hostsdeny-{hash}.lock");
+        var dir = _lockDirectory ?? System.IO.Path.GetDirectoryName(Path)!;
+        Directory.CreateDirectory(dir);
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Path)))[..12].ToLowerInvariant();
+        var lockPath = System.IO.Path.Combine(dir, _lockDirectory is null ? $".{System.IO.Path.GetFileName(Path)}.hids-lock" : $"hosts-deny-{hash}.lock");
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (true)
         {

@@ -44,6 +44,9 @@ public sealed class LogEvent
 
     /// <summary>For command monitoring (check_diff): the previous output, shown as "Previous output:".</summary>
     public string? PreviousOutput { get; set; }
+    /// <summary>Set by the rule engine when it filled <see cref="DecoderName"/> itself, so that evaluating the same event
+    /// again decodes it again instead of taking the name as given by a source.</summary>
+    internal bool DecodedByEngine;
     /// <summary>Syscheck details when the event is a file change.</summary>
     public SyscheckDetails? Syscheck { get; set; }
 }

@@ -124,7 +124,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         var ctx = new Ctx { Ev = ev };
         DecoderDefinition? decoder = null;
         EventCategory category;
-        if (!string.IsNullOrEmpty(ev.DecoderName))
+        if (!string.IsNullOrEmpty(ev.DecoderName) && !ev.DecodedByEngine)
         {
             // Sources that know their decoder (syscheck, rootcheck) skip pre-decoding and decoding.
             ev.Log ??= full;
@@ -134,7 +134,8 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         }
         else
         {
-            var pd = PreDecoder.Decode(full);
+            // command output is not a syslog line: its header is the "ossec: output: 'cmd'" prefix the decoders read
+            var pd = ev.LogFormat is "command" or "full_command" ? new PreDecoded(0, null, null, null) : PreDecoder.Decode(full);
             ev.Log = PreDecoder.MessageOf(full, pd);
             ev.LogTimestamp = pd.Timestamp;
             ev.Hostname = pd.Hostname ?? _o.Hostname;
@@ -142,6 +143,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             ev.DecoderName = null; ev.DecoderParent = null;
             ClearFields(ev);
             decoder = Decode(ctx);
+            ev.DecodedByEngine = true;
             category = decoder?.Type ?? EventCategory.Syslog;
             ctx.DecoderName = ev.DecoderName;
         }
@@ -297,7 +299,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             int pmatch = 0;
             if (node.Prematch != null)
             {
-                if (!node.Prematch.TryMatch(log, _caps, out int after)) continue;
+                if (!node.Prematch.IsMatch(log) || !node.Prematch.TryMatch(log, _caps, out int after)) continue;
                 pmatch = after;
             }
             var info = node;
@@ -314,9 +316,9 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
                     var ch = children[i];
                     if (ch.Prematch != null)
                     {
-                        int bas = ch.PrematchAfterParent ? pmatch : 0;
-                        var text = bas == 0 ? log : log[bas..];
-                        if (ch.Prematch.TryMatch(text, _caps, out int after))
+                        int bas = ch.PrematchAfterParent ? Math.Min(pmatch, log.Length) : 0;
+                        // the allocation-free test first; the end of the match only for the child that matches
+                        if (ch.Prematch.IsMatch(log.AsSpan(bas)) && ch.Prematch.TryMatch(bas == 0 ? log : log[bas..], _caps, out int after))
                         {
                             cmatch = bas + after;
                             info = ch;

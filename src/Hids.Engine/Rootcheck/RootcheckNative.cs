@@ -34,6 +34,19 @@ internal static unsafe partial class RootcheckNative
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 
+    [LibraryImport("libc", EntryPoint = "statfs", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int StatFs(string path, byte* buffer);
+
+    /// <summary>The file system type (statfs f_type) of the path, or null.</summary>
+    public static long? FileSystemType(string path)
+    {
+        byte* buf = stackalloc byte[256];
+        if (StatFs(path, buf) != 0) return null;
+        return *(long*)buf;
+    }
+
+    public const long EXT4_SUPER_MAGIC = 0xEF53, XFS_SUPER_MAGIC = 0x58465342, TMPFS_MAGIC = 0x01021994;
+
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEuid();
 

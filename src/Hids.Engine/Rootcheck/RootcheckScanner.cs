@@ -348,16 +348,51 @@ public sealed class RootcheckScanner
     {
         ct.ThrowIfCancellationRequested();
         if (depth > 32 || SkipMounts().Contains(dir)) return;
+        int subdirs = 0;
+        var children = new List<string>();
         foreach (var (_, rooted) in List(dir))
         {
-            if (IsIgnored(rooted)) continue;
             var st = RootcheckNative.LStat(Host(rooted));
-            if (st is null || st.Value.IsSymlink) continue;
-            var s = st.Value;
-            InspectSys(rooted, s, found);
-            if (s.IsDirectory && walked.Add(rooted)) WalkSys(rooted, depth + 1, found, walked, ct);
+            if (st is null) continue;
+            if (st.Value.IsDirectory) subdirs++;
+            if (IsIgnored(rooted) || st.Value.IsSymlink) continue;
+            InspectSys(rooted, st.Value, found);
+            if (st.Value.IsDirectory) children.Add(rooted);
         }
+        CheckLinkCount(dir, subdirs, found);
+        foreach (var c in children)
+            if (walked.Add(c)) WalkSys(c, depth + 1, found, walked, ct);
     }
+
+    /// <summary>
+    /// A folder's link count is 2 + its subfolders on ext2/3/4, XFS and tmpfs; more links than the listing shows
+    /// subfolders means entries hidden from readdir (a kernel rootkit). Other file systems (btrfs, overlayfs, NFS...)
+    /// do not keep that count and are not judged. A mismatch gets a second look before it is reported.
+    /// </summary>
+    private void CheckLinkCount(string dir, int subdirs, List<RootcheckFinding> found)
+    {
+        string host = Host(dir);
+        var st = RootcheckNative.LStat(host);
+        if (st is null || st.Value.Nlink <= 1 || st.Value.Nlink == 2 + subdirs) return;
+        long? fs = RootcheckNative.FileSystemType(host);
+        if (fs is not (RootcheckNative.EXT4_SUPER_MAGIC or RootcheckNative.XFS_SUPER_MAGIC or RootcheckNative.TMPFS_MAGIC)) return;
+        if (IsIgnored(dir)) return;
+        // second look: a folder created or removed meanwhile is not an anomaly
+        int again = List(dir).Count(e => RootcheckNative.LStat(Host(e.Rooted)) is { IsDirectory: true });
+        var st2 = RootcheckNative.LStat(host);
+        if (st2 is null || !HiddenByLinkCount(st2.Value.Nlink, again)) return;
+        found.Add(new RootcheckFinding
+        {
+            Check = RootcheckCheck.Sys, Severity = RootcheckSeverity.Medium, Path = dir,
+            Evidence = $"link count {st2.Value.Nlink}, but the listing shows {again} subfolder(s) (expected {2 + again} links)",
+            Recommendation = $"Compare 'ls -la {dir}' with the same listing from trusted media; a folder that has more links than " +
+                "visible subfolders hides entries from readdir, which kernel rootkits do. Check kernel modules (lsmod, /proc/modules).",
+            Message = $"Files hidden inside directory '{dir}'. Link count does not match number of files ({st2.Value.Nlink},{2 + again}).",
+        });
+    }
+
+    /// <summary>True when a folder's link count shows more subfolders than the listing (the rootkit case).</summary>
+    public static bool HiddenByLinkCount(uint nlink, int visibleSubdirs) => nlink > 1 && nlink > 2 + (uint)visibleSubdirs;
 
     private void InspectSys(string rooted, UnixStat s, List<RootcheckFinding> found)
     {

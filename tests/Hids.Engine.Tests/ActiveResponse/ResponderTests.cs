@@ -34,7 +34,7 @@ public class ResponderTests
         Assert.Equal(new[] { "# /etc/hosts.deny: local comments", "sshd: 192.0.2.200", "", "ALL: 198.51.100.1", "ALL: 203.0.113.9", "ALL: [2001:db8::9]" },
             File.ReadAllLines(file));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(file));
-        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp", SearchOption.AllDirectories).Concat(Directory.GetFiles(dir.Path, ".hosts.deny*")));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp", SearchOption.AllDirectories).Concat(Directory.GetFiles(dir.Path, ".hosts.deny.hids-*.tmp")));
         b.Unblock(new ResponseTarget(System.Net.IPAddress.Parse("203.0.113.9"), null), ctx);
         b.Unblock(new ResponseTarget(System.Net.IPAddress.Parse("203.0.113.9"), null), ctx); // idempotent
         b.Unblock(new ResponseTarget(System.Net.IPAddress.Parse("2001:db8::9"), null), ctx);

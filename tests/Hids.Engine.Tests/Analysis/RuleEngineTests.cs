@@ -197,6 +197,40 @@ public sealed class RuleEngineTests
         Assert.Equal(3000, e2.Evaluate(Ev("ftstest user=carol")).Rule!.Id);
     }
 
+    [Fact]
+    public void Evaluating_the_same_event_twice_decodes_it_again()
+    {
+        using var e = new RuleEngine(Load());
+        var ev = Ev("Feb  9 11:44:56 web1 sshd[1234]: Failed password for root from 192.168.1.7 port 22 ssh2");
+        Assert.Equal(5716, e.Evaluate(ev).Rule!.Id);
+        ev.FullLog = "2015-01-30 09:19:14 status installed nano:amd64 2.2.6-3";
+        Assert.Equal(2902, e.Evaluate(ev).Rule!.Id);
+    }
+
+    [Fact]
+    public void Command_output_is_not_pre_decoded_as_syslog()
+    {
+        using var e = new RuleEngine(Load(), new RuleEngineOptions { Hostname = "me" });
+        var r = e.Evaluate(new LogEvent { FullLog = "Dec 29 10:00:01 host sshd[12]: fatal error", Location = "cat x", LogFormat = "full_command" });
+        Assert.Null(r.Event.ProgramName);
+        Assert.Equal("me", r.Event.Hostname);
+        Assert.Equal("Dec 29 10:00:01 host sshd[12]: fatal error", r.Event.Log);
+    }
+
+    [Fact]
+    public void Pf_plugin_decoder_extracts_addresses_and_action()
+    {
+        var res = RulesetLoader.LoadText(new[] { ("d.xml", "<decoder name=\"pf\"><program_name>^pf$</program_name><plugin_decoder>PF_Decoder</plugin_decoder><type>firewall</type></decoder>") },
+            new[] { ("r.xml", "<group name=\"firewall\"><rule id=\"2\" level=\"0\" noalert=\"1\"><category>firewall</category><description>fw</description></rule><rule id=\"4101\" level=\"5\"><if_sid>2</if_sid><action>block</action><description>blocked</description></rule></group>") });
+        Assert.False(res.HasErrors, string.Join("\n", res.Diagnostics));
+        using var e = new RuleEngine(res.Ruleset);
+        var r = e.Evaluate(new LogEvent { FullLog = "Dec 29 10:00:01 fw pf: rule 1/0(match): block in on em0: 192.168.1.10.5353 > 224.0.0.251.5353: udp 45", Location = "x" });
+        Assert.Equal("192.168.1.10", r.Event.SrcIp);
+        Assert.Equal("5353", r.Event.DstPort);
+        Assert.Equal("block", r.Event.Action);
+        Assert.Equal(4101, r.Rule!.Id);
+    }
+
     [Theory]
     [InlineData("Dec 29 10:00:01 host sshd[12]: hello", "host", "sshd", "hello")]
     [InlineData("2015 Dec 29 10:00:01 host su: hello", "host", "su", "hello")]

@@ -222,3 +222,24 @@ public sealed class RootcheckScannerTests
         Assert.Empty(new LinuxPortView(root.Full("proc")).ListedPorts(false));
     }
 }
+
+public sealed class RootcheckLinkCountTests
+{
+    [Theory]
+    [InlineData(2u, 0, false)]
+    [InlineData(5u, 3, false)]
+    [InlineData(1u, 7, false)]   // btrfs/overlay style: no count kept
+    [InlineData(4u, 1, true)]    // one subfolder hidden from the listing
+    [InlineData(3u, 3, false)]   // fewer links than subfolders: not the rootkit case
+    public void Link_count_rule(uint nlink, int visible, bool hidden)
+        => Assert.Equal(hidden, RootcheckScanner.HiddenByLinkCount(nlink, visible));
+
+    [Fact]
+    public void Folders_with_subfolders_are_not_reported()
+    {
+        using var root = new RootcheckTestRoot();
+        foreach (var d in new[] { "etc/a/b/c", "etc/a/d", "usr/lib/x/y", "usr/lib/z" }) Directory.CreateDirectory(root.Full(d));
+        var found = new RootcheckScanner(root.Path, new Hids.Engine.Configuration.RootcheckOptions()).CheckSys(null, default).ToList();
+        Assert.DoesNotContain(found, f => f.Message.StartsWith("Files hidden inside directory", StringComparison.Ordinal));
+    }
+}

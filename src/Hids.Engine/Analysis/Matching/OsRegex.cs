@@ -41,6 +41,9 @@ public sealed class OsRegex : IPattern
         public required string Literal;
         /// <summary>For a '^' alternative: the literal characters it starts with (lower-case). May be empty.</summary>
         public required string Prefix;
+        /// <summary>The first code character when it is a plain literal and the alternative has no '^' (lower and upper
+        /// case), else NUL: start positions where it does not match can be skipped in one search.</summary>
+        public char FirstLower, FirstUpper;
         /// <summary>Vectorised search for <see cref="Literal"/> (null when no search is needed).</summary>
         public SearchValues<string>? LiteralSearch;
 
@@ -210,7 +213,14 @@ public sealed class OsRegex : IPattern
             for (int i = 0; i < n && code[i] != Esc; i++)
                 if (code[i] != Paren) prefix.Append(code[i]);
         string pre = prefix.ToString();
-        var alt = new Alternative { Code = code, Begin = begin, End = end, ParenIndex = pidx, ParenCount = parens, Literal = best, Prefix = pre };
+        char first = n > 0 ? code[0] : '\0';
+        bool plainFirst = !begin && n > 0 && first != Esc && first != Paren;
+        var alt = new Alternative
+        {
+            Code = code, Begin = begin, End = end, ParenIndex = pidx, ParenCount = parens, Literal = best, Prefix = pre,
+            FirstLower = plainFirst ? first : '\0',
+            FirstUpper = plainFirst ? (first is >= 'a' and <= 'z' ? (char)(first - 32) : first) : '\0',
+        };
         // the prefix test already covers a literal that lies within the prefix
         if (best.Length > 0 && !(pre.Length >= best.Length && pre.Contains(best, StringComparison.Ordinal)))
             alt.LiteralSearch = SearchValues.Create(new[] { best }, StringComparison.OrdinalIgnoreCase);
@@ -230,6 +240,24 @@ public sealed class OsRegex : IPattern
             if (!a.MayMatch(input)) continue;
             if (Exec(a, input, default, false) != Nil) return true;
         }
+        return false;
+    }
+
+    /// <summary>
+    /// Matches without capture bookkeeping and reports where the match ended, as OSSEC does for a decoder's
+    /// &lt;prematch&gt; (compiled without sub-strings): <paramref name="endIndex"/> has the meaning of
+    /// <see cref="TryMatch(string, List{string}, out int)"/>'s. Allocation-free.
+    /// </summary>
+    public bool TryMatch(ReadOnlySpan<char> input, out int endIndex)
+    {
+        input = CutAtNul(input);
+        foreach (var a in _alts)
+        {
+            if (!a.MayMatch(input)) continue;
+            int r = Exec(a, input, default, false);
+            if (r != Nil) { endIndex = r + 1; return true; }
+        }
+        endIndex = -1;
         return false;
     }
 
@@ -348,6 +376,9 @@ public sealed class OsRegex : IPattern
 
     private static bool IsQuant(char c) => c is '+' or '*';
 
+    /// <summary>Tests switch the start-position skipping off to check it never changes a result.</summary>
+    [ThreadStatic] internal static bool s_noSkip;
+
     /// <summary>
     /// One alternative against the input, following OSSEC's native algorithm step by step (its cursor moves,
     /// four saved retry points, restart positions and end-of-input rules), so that results, reported end of match
@@ -366,6 +397,16 @@ public sealed class OsRegex : IPattern
 
         while (true)
         {
+            // At the pattern's start with no saved state, a first literal that does not match only moves on by one
+            // character (OSSEC's failure path changes nothing else): jump to the next place it matches.
+            if (pt == 0 && a.FirstLower != '\0' && stRestart == Nil && e0 == Nil && e1 == Nil && e2 == Nil && e3 == Nil
+                && st >= 0 && st < len && OsMatch.LowerAscii(s[st]) != a.FirstLower && !s_noSkip)
+            {
+                int j = a.FirstLower == a.FirstUpper ? s[st..].IndexOf(a.FirstLower) : s[st..].IndexOfAny(a.FirstLower, a.FirstUpper);
+                rc = Nil;
+                if (j < 0) { st = len; break; }
+                st += j;
+            }
             char cur = At(s, st);
             char pc = p[pt];
             if (pc == '\0')

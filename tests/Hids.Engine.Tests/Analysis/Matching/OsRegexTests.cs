@@ -86,6 +86,64 @@ public sealed class OsRegexTests
     }
 
     [Fact]
+    public void Prematch_style_match_reports_the_end_without_captures()
+    {
+        foreach (var c in OsRegexOracleTests.LoadCases())
+        {
+            OsRegex re;
+            try { re = OsRegex.Compile(c.Pattern); } catch (PatternException) { continue; }
+            if (re.HasGroups) continue; // OSSEC's two paths only coincide without groups
+            bool a = re.TryMatch(c.Log, new List<string>(), out int e1);
+            bool b = re.TryMatch(c.Log.AsSpan(), out int e2);
+            Assert.Equal(a, b);
+            Assert.Equal(e1, e2);
+        }
+        var p = OsRegex.Compile(@"^sshd\p\d+\p: ");
+        Assert.True(p.TryMatch("sshd[42]: Accepted".AsSpan(), out int end));
+        Assert.Equal("Accepted", "sshd[42]: Accepted"[end..]);
+    }
+
+    [Fact]
+    public void Skipping_start_positions_never_changes_a_result()
+    {
+        var rnd = new Random(1234);
+        string[] tokens = { "a", "b", "x", " ", ":", @"\d", @"\d+", @"\d*", @"\w+", @"\w*", @"\s+", @"\s*", @"\S+", @"\p", @"\.+", @"\W" };
+        string alphabet = "abxAB 1234:-_.";
+        var caps1 = new List<string>();
+        var caps2 = new List<string>();
+        int checkedCases = 0;
+        for (int n = 0; n < 3000; n++)
+        {
+            var sb = new System.Text.StringBuilder();
+            sb.Append("ab x"[rnd.Next(4)]);                        // starts with a literal: the case the skip applies to
+            int len = rnd.Next(1, 6);
+            bool group = rnd.Next(3) == 0;
+            int open = group ? rnd.Next(len) : -1;
+            for (int i = 0; i < len; i++)
+            {
+                if (i == open) sb.Append('(');
+                sb.Append(tokens[rnd.Next(tokens.Length)]);
+            }
+            if (group) sb.Append(')');
+            if (rnd.Next(4) == 0) sb.Append('$');
+            var re = OsRegex.Compile(sb.ToString());
+            for (int k = 0; k < 5; k++)
+            {
+                var input = new string(Enumerable.Range(0, rnd.Next(0, 24)).Select(_ => alphabet[rnd.Next(alphabet.Length)]).ToArray());
+                OsRegex.s_noSkip = true;
+                bool m1 = re.TryMatch(input, caps1, out int e1);
+                bool i1 = re.IsMatch(input);
+                OsRegex.s_noSkip = false;
+                bool m2 = re.TryMatch(input, caps2, out int e2);
+                bool i2 = re.IsMatch(input);
+                Assert.True(m1 == m2 && e1 == e2 && caps1.SequenceEqual(caps2) && i1 == i2, $"pattern '{re.Pattern}' input '{input}'");
+                checkedCases++;
+            }
+        }
+        Assert.Equal(15000, checkedCases);
+    }
+
+    [Fact]
     public void Nul_ends_the_input_as_in_c()
     {
         var re = OsRegex.Compile("secret");
