@@ -299,7 +299,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             int pmatch = 0;
             if (node.Prematch != null)
             {
-                if (!node.Prematch.IsMatch(log) || !node.Prematch.TryMatch(log, _caps, out int after)) continue;
+                if (!node.Prematch.TryMatchEnd(log, 0, _caps, out int after)) continue;
                 pmatch = after;
             }
             var info = node;
@@ -317,8 +317,8 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
                     if (ch.Prematch != null)
                     {
                         int bas = ch.PrematchAfterParent ? Math.Min(pmatch, log.Length) : 0;
-                        // the allocation-free test first; the end of the match only for the child that matches
-                        if (ch.Prematch.IsMatch(log.AsSpan(bas)) && ch.Prematch.TryMatch(bas == 0 ? log : log[bas..], _caps, out int after))
+                        // allocation-free for the OSSEC dialects: the suffix after the parent is matched in place
+                        if (ch.Prematch.TryMatchEnd(log, bas, _caps, out int after))
                         {
                             cmatch = bas + after;
                             info = ch;
@@ -355,8 +355,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
                     _ => 0,
                 };
                 if (start > log.Length) start = log.Length;
-                var text = start == 0 ? log : log[start..];
-                if (!nn.Regex.TryMatch(text, _caps, out int after))
+                if (!nn.Regex.TryMatch(log, start, _caps, out int after))
                 {
                     if (nn.GetNext && idx >= 0 && idx + 1 < children.Count) { idx++; nn = children[idx]; continue; }
                     return info;
