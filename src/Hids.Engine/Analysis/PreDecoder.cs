@@ -12,7 +12,10 @@ public readonly record struct PreDecoded(int LogStart, string? Timestamp, string
 /// </summary>
 public static class PreDecoder
 {
-    public static PreDecoded Decode(string s)
+    public static PreDecoded Decode(string s) => Decode(s, null);
+
+    /// <summary>Decodes; hostnames and program names come from <paramref name="pool"/> (one string per distinct name).</summary>
+    internal static PreDecoded Decode(string s, StringPool? pool)
     {
         int len = s.Length;
         int loglen = len + 1; // OSSEC counts the terminating NUL
@@ -33,7 +36,7 @@ public static class PreDecoder
         if (log < 0 && loglen > 20 && char.IsAsciiDigit(At(0)) && At(4) == ':' && At(7) == ':' && At(10) == '-' && At(13) == ':' && At(16) == ':') log = 20;
 
         if (log >= 0)
-            return Syslog(s, log);
+            return Syslog(s, log, pool);
 
         // xferlog: Mon Apr 17 18:27:14 2006 1 64.160.42.130
         if (loglen > 28 && At(3) == ' ' && At(7) == ' ' && At(10) == ' ' && At(13) == ':' && At(16) == ':' && At(19) == ' ' && At(24) == ' ' && At(26) == ' ')
@@ -64,7 +67,7 @@ public static class PreDecoder
     /// <summary>OSSEC's hostname character set: letters, digits, '-', '.', '_', '/', '@', '(' and ')'.</summary>
     internal static bool IsValidChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '/' or '@' or '(' or ')';
 
-    private static PreDecoded Syslog(string s, int log)
+    private static PreDecoded Syslog(string s, int log, StringPool? pool)
     {
         int len = s.Length;
         char At(int i) => i < len ? s[i] : '\0';
@@ -79,14 +82,14 @@ public static class PreDecoder
         if (At(p) == ':' && At(p + 1) == ' ')
         {
             // Solaris without hostname: "program: msg"
-            prog = s[hostStart..p];
+            prog = Take(s, hostStart, p, pool);
             msg = p + 2;
             return new PreDecoded(StripId(s, msg.Value), ts, null, prog);
         }
         if (At(p) != ' ')
             return new PreDecoded(log, ts, null, null);   // invalid hostname: message starts after the date
 
-        host = s[hostStart..p];
+        host = Take(s, hostStart, p, pool);
         p++;
         log = p;
         int progStart = p;
@@ -122,16 +125,19 @@ public static class PreDecoder
                         int r = q + 2;
                         while (r < len && char.IsAsciiDigit(s[r])) r++;
                         if (At(r) == ']' && At(r + 1) == ':' && At(r + 2) == ' ') next = r + 3;
-                        else return new PreDecoded(log, ts, host, s[progStart..progEnd]);
+                        else return new PreDecoded(log, ts, host, Take(s, progStart, progEnd, pool));
                     }
-                    else return new PreDecoded(log, ts, host, s[progStart..progEnd]);
+                    else return new PreDecoded(log, ts, host, Take(s, progStart, progEnd, pool));
                 }
             }
         }
         if (next == null) return new PreDecoded(log, ts, host, null);
-        prog = s[progStart..progEnd];
+        prog = Take(s, progStart, progEnd, pool);
         return new PreDecoded(StripId(s, next.Value), ts, host, prog);
     }
+
+    private static string Take(string s, int from, int to, StringPool? pool) =>
+        pool != null ? pool.Get(s.AsSpan(from, to - from)) : s[from..to];
 
     // "[ID 123456 auth.info] " after the program name (Solaris)
     private static int StripId(string s, int p)
@@ -176,5 +182,33 @@ public static class PreDecoder
             if (close >= 0) return s[p.LogStart..close];
         }
         return p.LogStart == 0 ? s : s[p.LogStart..];
+    }
+}
+
+/// <summary>
+/// One string per distinct short value (hostnames, program names repeat on almost every line): looked up by span, so a
+/// known name costs no allocation. Bounded: hostile input that invents names only resets the pool.
+/// </summary>
+internal sealed class StringPool
+{
+    private readonly Dictionary<string, string> _map = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly int _max;
+
+    public StringPool(int max = 4096)
+    {
+        _max = max;
+        _lookup = _map.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    public string Get(ReadOnlySpan<char> s)
+    {
+        if (s.Length == 0) return "";
+        if (s.Length > 64) return s.ToString();
+        if (_lookup.TryGetValue(s, out var v)) return v;
+        if (_map.Count >= _max) _map.Clear();
+        v = s.ToString();
+        _map[v] = v;
+        return v;
     }
 }

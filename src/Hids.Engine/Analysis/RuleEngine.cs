@@ -52,6 +52,8 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
     private readonly Dictionary<string, string> _diffs = new(StringComparer.Ordinal);
     private readonly List<string> _caps = new(8);
     private readonly bool _hasIfMatchedRegex;
+    private readonly StringPool _names = new();
+    private readonly Ctx _ctx = new();
     private StreamWriter? _ftsWriter;
     private static long s_counter = DateTime.UtcNow.Ticks % 1_000_000_000;
 
@@ -121,7 +123,8 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         if (full.Length > _o.MaxLineLength) full = full[.._o.MaxLineLength];
         if (!ReferenceEquals(full, ev.FullLog)) ev.FullLog = full;
 
-        var ctx = new Ctx { Ev = ev };
+        var ctx = _ctx;          // one engine runs one event at a time: the working state is reused
+        ctx.Reset(ev);
         DecoderDefinition? decoder = null;
         EventCategory category;
         if (!string.IsNullOrEmpty(ev.DecoderName) && !ev.DecodedByEngine)
@@ -135,7 +138,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         else
         {
             // command output is not a syslog line: its header is the "ossec: output: 'cmd'" prefix the decoders read
-            var pd = ev.LogFormat is "command" or "full_command" ? new PreDecoded(0, null, null, null) : PreDecoder.Decode(full);
+            var pd = ev.LogFormat is "command" or "full_command" ? new PreDecoded(0, null, null, null) : PreDecoder.Decode(full, _names);
             ev.Log = PreDecoder.MessageOf(full, pd);
             ev.LogTimestamp = pd.Timestamp;
             ev.Hostname = pd.Hostname ?? _o.Hostname;
@@ -261,6 +264,12 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         public string[]? LastEvents;
         public string? Previous;
         public int Matched;
+
+        public void Reset(LogEvent ev)
+        {
+            Ev = ev; SrcUser = DstUser = DecoderName = Previous = null;
+            Decoder = null; Stored = null; LastEvents = null; Matched = 0;
+        }
     }
 
     private sealed class StoredEvent
@@ -657,7 +666,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         long n = Interlocked.Increment(ref s_counter);
         return new Alert
         {
-            AlertId = ev.ReceivedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) + "." + n.ToString(CultureInfo.InvariantCulture),
+            AlertId = string.Create(CultureInfo.InvariantCulture, $"{ev.ReceivedAt.ToUnixTimeSeconds()}.{n}"),
             Time = ev.ReceivedAt,
             RuleId = rule.Id,
             Level = rule.Level,
