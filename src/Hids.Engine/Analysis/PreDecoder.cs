@@ -173,6 +173,14 @@ public static class PreDecoder
     }
 
     /// <summary>The message text of a pre-decoded line: OSSEC ends [Message ...] at its ']'.</summary>
+    /// <summary>Where the message of a pre-decoded line starts when it runs to the end of the line, or -1 (OS X ASL).</summary>
+    internal static int MessageSuffixStart(string s, PreDecoded p)
+    {
+        if (p.LogStart >= s.Length) return s.Length;
+        if (s.Length > 1 && s[0] == '[' && s[1] == 'T' && p.LogStart > 25 && s.IndexOf(']', p.LogStart) >= 0) return -1;
+        return p.LogStart;
+    }
+
     internal static string MessageOf(string s, PreDecoded p)
     {
         if (p.LogStart >= s.Length) return "";

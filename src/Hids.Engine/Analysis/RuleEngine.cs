@@ -139,7 +139,9 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         {
             // command output is not a syslog line: its header is the "ossec: output: 'cmd'" prefix the decoders read
             var pd = ev.LogFormat is "command" or "full_command" ? new PreDecoded(0, null, null, null) : PreDecoder.Decode(full, _names);
-            ev.Log = PreDecoder.MessageOf(full, pd);
+            int msgStart = PreDecoder.MessageSuffixStart(full, pd);
+            if (msgStart >= 0) ev.SetLogSuffix(full, msgStart);
+            else ev.Log = PreDecoder.MessageOf(full, pd);
             ev.LogTimestamp = pd.Timestamp;
             ev.Hostname = pd.Hostname ?? _o.Hostname;
             ev.ProgramName = pd.ProgramName;
@@ -151,6 +153,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             ctx.DecoderName = ev.DecoderName;
         }
         ctx.Decoder = decoder;
+        (ctx.LogSource, ctx.LogStart) = ev.LogSlice;
 
         RuleDefinition? matched = null;
         Alert? alert = null;
@@ -264,6 +267,10 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         public string[]? LastEvents;
         public string? Previous;
         public int Matched;
+        /// <summary>The message: LogSource[LogStart..] (not copied out of the line).</summary>
+        public string LogSource = "";
+        public int LogStart;
+        public ReadOnlySpan<char> LogSpan => LogSource.AsSpan(LogStart);
 
         public void Reset(LogEvent ev)
         {
@@ -281,13 +288,14 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         public List<(CorrList List, long Seq)>? Memberships;
     }
 
-    private static StoredEvent Snapshot(Ctx c)
+    private StoredEvent Snapshot(Ctx c)
     {
         var e = c.Ev;
+        bool keepLog = _hasIfMatchedRegex;      // only if_matched_regex reads a stored event's message
         var s = new StoredEvent
         {
             Time = e.ReceivedAt, SrcIp = e.SrcIp, DstIp = e.DstIp, SrcPort = e.SrcPort, DstPort = e.DstPort, DstUser = c.DstUser,
-            Id = e.Id, Url = e.Url, Hostname = e.Hostname, Location = e.Location, FullLog = e.FullLog, Log = e.Log,
+            Id = e.Id, Url = e.Url, Hostname = e.Hostname, Location = e.Location, FullLog = e.FullLog, Log = keepLog ? e.Log : null,
             Category = c.Decoder?.Type ?? EventCategory.Syslog, Matched = c.Matched,
         };
         c.Stored = s;
@@ -298,7 +306,8 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
     private DecoderDefinition? Decode(Ctx c)
     {
         var ev = c.Ev;
-        var log = ev.Log ?? "";
+        var (log, lo) = ev.LogSlice;          // the message is log[lo..]
+        int logLen = log.Length - lo;
         var pname = ev.ProgramName;
         // Which decoders take a program name depends on the name only: computed once per distinct name.
         var list = pname != null ? CandidatesFor(pname) : _set.DecodersWithoutProgramName;
@@ -308,7 +317,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             int pmatch = 0;
             if (node.Prematch != null)
             {
-                if (!node.Prematch.TryMatchEnd(log, 0, _caps, out int after)) continue;
+                if (!node.Prematch.TryMatchEnd(log, lo, _caps, out int after)) continue;
                 pmatch = after;
             }
             var info = node;
@@ -325,9 +334,9 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
                     var ch = children[i];
                     if (ch.Prematch != null)
                     {
-                        int bas = ch.PrematchAfterParent ? Math.Min(pmatch, log.Length) : 0;
+                        int bas = ch.PrematchAfterParent ? Math.Min(pmatch, logLen) : 0;
                         // allocation-free for the OSSEC dialects: the suffix after the parent is matched in place
-                        if (ch.Prematch.TryMatchEnd(log, bas, _caps, out int after))
+                        if (ch.Prematch.TryMatchEnd(log, lo + bas, _caps, out int after))
                         {
                             cmatch = bas + after;
                             info = ch;
@@ -349,7 +358,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             if (nn == null) return info;
             if (nn.PluginDecoder != null)
             {
-                PluginDecoders.Run(nn.PluginDecoder, ev, log, c);
+                PluginDecoders.Run(nn.PluginDecoder, ev, ev.Log ?? "", c);
                 return info;
             }
             int regexPrev = -1;
@@ -363,8 +372,8 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
                     RegexOffset.AfterRegex => regexPrev < 0 ? cmatch : regexPrev,
                     _ => 0,
                 };
-                if (start > log.Length) start = log.Length;
-                if (!nn.Regex.TryMatch(log, start, _caps, out int after))
+                if (start > logLen) start = logLen;
+                if (!nn.Regex.TryMatch(log, lo + start, _caps, out int after))
                 {
                     if (nn.GetNext && idx >= 0 && idx + 1 < children.Count) { idx++; nn = children[idx]; continue; }
                     return info;
@@ -453,15 +462,21 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         for (int i = 0; i < conds.Count; i++)
         {
             var cd = conds[i];
-            var v = FieldValue(cd.Field, c);
-            if (v == null) return null;
-            if (cd.Pattern.IsMatch(v) == cd.Negate) return null;
+            bool hit;
+            if (cd.Field == RuleField.Log) hit = cd.Pattern.IsMatch(c.LogSpan);
+            else
+            {
+                var v = FieldValue(cd.Field, c);
+                if (v == null) return null;
+                hit = cd.Pattern.IsMatch(v);
+            }
+            if (hit == cd.Negate) return null;
         }
         if (rule.ActionEquals != null && (ev.Action == null || !string.Equals(ev.Action, rule.ActionEquals, StringComparison.OrdinalIgnoreCase))) return null;
         if (rule.SrcIp != null && (ev.SrcIp == null || !IpMatcher.FoundInList(rule.SrcIp, ev.SrcIp))) return null;
         if (rule.DstIp != null && (ev.DstIp == null || !IpMatcher.FoundInList(rule.DstIp, ev.DstIp))) return null;
         if (rule.CompiledRule != null && !CompiledRule(rule.CompiledRule, c)) return null;
-        if (rule.MaxSize > 0 && (ev.Log?.Length ?? 0) < rule.MaxSize) return null;
+        if (rule.MaxSize > 0 && c.LogSource.Length - c.LogStart < rule.MaxSize) return null;
         if (rule.TimeRanges != null || rule.WeekdayMask != 0)
         {
             var local = ev.ReceivedAt.ToLocalTime();
