@@ -52,7 +52,25 @@ public sealed class LogEvent
     }
     public string? Hostname { get; set; }
     public string? ProgramName { get; set; }
-    public string? LogTimestamp { get; set; }
+    public string? LogTimestamp
+    {
+        get
+        {
+            if (_ts == null && _tsSource != null) { _ts = _tsSource[.._tsEnd]; _tsSource = null; }
+            return _ts;
+        }
+        set { _ts = value; _tsSource = null; }
+    }
+
+    private string? _ts;
+    private string? _tsSource;
+    private int _tsEnd;
+
+    /// <summary>The header timestamp is <paramref name="source"/>[..<paramref name="end"/>], made into a string when read.</summary>
+    internal void SetTimestampPrefix(string source, int end)
+    {
+        _ts = null; _tsSource = source; _tsEnd = end;
+    }
 
     // ---- decoding ----
     public string? DecoderName { get; set; }

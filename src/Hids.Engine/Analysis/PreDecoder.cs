@@ -1,7 +1,11 @@
 namespace Hids.Engine.Analysis;
 
 /// <summary>The outcome of pre-decoding: where the message starts and the header fields found.</summary>
-public readonly record struct PreDecoded(int LogStart, string? Timestamp, string? Hostname, string? ProgramName);
+public readonly record struct PreDecoded(int LogStart, string? Timestamp, string? Hostname, string? ProgramName)
+{
+    /// <summary>When &gt; 0 and <see cref="Timestamp"/> is null: the timestamp is the line's first TimestampEnd characters.</summary>
+    internal int TimestampEnd { get; init; }
+}
 
 /// <summary>
 /// Pre-decoding as OSSEC's analysisd does it (cleanevent.c behaviour): recognises the date formats OSSEC accepts at
@@ -71,7 +75,11 @@ public static class PreDecoder
     {
         int len = s.Length;
         char At(int i) => i < len ? s[i] : '\0';
-        string ts = s[..Math.Min(log, len)].TrimEnd();
+        int tsEnd = Math.Min(log, len);
+        while (tsEnd > 0 && char.IsWhiteSpace(s[tsEnd - 1])) tsEnd--;
+        // with a pool (the engine) the timestamp stays a range of the line until someone reads it
+        string? ts = pool == null ? s[..tsEnd] : null;
+        if (pool == null) tsEnd = 0;
         if (log > len) log = len;
         if (At(log) == ' ') log++;
         int hostStart = log;
@@ -84,10 +92,10 @@ public static class PreDecoder
             // Solaris without hostname: "program: msg"
             prog = Take(s, hostStart, p, pool);
             msg = p + 2;
-            return new PreDecoded(StripId(s, msg.Value), ts, null, prog);
+            return new PreDecoded(StripId(s, msg.Value), ts, null, prog) { TimestampEnd = tsEnd };
         }
         if (At(p) != ' ')
-            return new PreDecoded(log, ts, null, null);   // invalid hostname: message starts after the date
+            return new PreDecoded(log, ts, null, null) { TimestampEnd = tsEnd };   // invalid hostname: message starts after the date
 
         host = Take(s, hostStart, p, pool);
         p++;
@@ -125,15 +133,15 @@ public static class PreDecoder
                         int r = q + 2;
                         while (r < len && char.IsAsciiDigit(s[r])) r++;
                         if (At(r) == ']' && At(r + 1) == ':' && At(r + 2) == ' ') next = r + 3;
-                        else return new PreDecoded(log, ts, host, Take(s, progStart, progEnd, pool));
+                        else return new PreDecoded(log, ts, host, Take(s, progStart, progEnd, pool)) { TimestampEnd = tsEnd };
                     }
-                    else return new PreDecoded(log, ts, host, Take(s, progStart, progEnd, pool));
+                    else return new PreDecoded(log, ts, host, Take(s, progStart, progEnd, pool)) { TimestampEnd = tsEnd };
                 }
             }
         }
-        if (next == null) return new PreDecoded(log, ts, host, null);
+        if (next == null) return new PreDecoded(log, ts, host, null) { TimestampEnd = tsEnd };
         prog = Take(s, progStart, progEnd, pool);
-        return new PreDecoded(StripId(s, next.Value), ts, host, prog);
+        return new PreDecoded(StripId(s, next.Value), ts, host, prog) { TimestampEnd = tsEnd };
     }
 
     private static string Take(string s, int from, int to, StringPool? pool) =>

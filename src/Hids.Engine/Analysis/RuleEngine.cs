@@ -54,6 +54,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
     private readonly bool _hasIfMatchedRegex;
     private readonly StringPool _names = new();
     private readonly Ctx _ctx = new();
+    private readonly List<string> _collected = new(12);
     private StreamWriter? _ftsWriter;
     private static long s_counter = DateTime.UtcNow.Ticks % 1_000_000_000;
 
@@ -142,7 +143,8 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             int msgStart = PreDecoder.MessageSuffixStart(full, pd);
             if (msgStart >= 0) ev.SetLogSuffix(full, msgStart);
             else ev.Log = PreDecoder.MessageOf(full, pd);
-            ev.LogTimestamp = pd.Timestamp;
+            if (pd.Timestamp == null && pd.TimestampEnd > 0) ev.SetTimestampPrefix(full, pd.TimestampEnd);
+            else ev.LogTimestamp = pd.Timestamp;
             ev.Hostname = pd.Hostname ?? _o.Hostname;
             ev.ProgramName = pd.ProgramName;
             ev.DecoderName = null; ev.DecoderParent = null;
@@ -221,10 +223,11 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             long seq = NextSeq++;
             var en = new Entry(e, seq);
             Items.Add(en);
-            (e.Memberships ??= new List<(CorrList, long)>(2)).Add((this, seq));
+            if (e.FirstList == null) { e.FirstList = this; e.FirstSeq = seq; }
+            else (e.Memberships ??= new List<(CorrList, long)>(2)).Add((this, seq));
             if (e.SrcIp != null)
             {
-                if (!BySrc.TryGetValue(e.SrcIp, out var l)) BySrc[e.SrcIp] = l = new List<Entry>();
+                if (!BySrc.TryGetValue(e.SrcIp, out var l)) BySrc[e.SrcIp] = l = new List<Entry>(1);   // most addresses appear once
                 l.Add(en);
                 if (l.Count > 64 && l[0].Seq < FirstSeq) l.RemoveAll(x => x.Seq < FirstSeq);
             }
@@ -252,6 +255,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
     private static void SetMatched(StoredEvent e, int level)
     {
         e.Matched = level;
+        e.FirstList?.Mark(e.FirstSeq, level);
         if (e.Memberships != null) foreach (var (l, seq) in e.Memberships) l.Mark(seq, level);
     }
 
@@ -285,6 +289,9 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         public string? SrcIp, DstIp, SrcPort, DstPort, DstUser, Id, Url, Hostname, Location, FullLog, Log;
         public EventCategory Category;
         public int Matched;
+        /// <summary>The first list the event is in (most are in one), then the others.</summary>
+        public CorrList? FirstList;
+        public long FirstSeq;
         public List<(CorrList List, long Seq)>? Memberships;
     }
 
@@ -638,7 +645,8 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         var first = list.Items[^1].E;
         var now = ev.ReceivedAt;
         int count = 0;
-        List<string>? collected = null;
+        var collected = _collected;          // reused: a window that does not fire allocates nothing
+        collected.Clear();
         var category = c.Decoder?.Type ?? EventCategory.Syslog;
         for (int i = entries.Count - 1; i >= 0; i--)
         {
@@ -661,7 +669,6 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             if ((opts & ContextOptions.DifferentUrl) != 0 && (lf.Url == null || ev.Url == null || lf.Url == ev.Url)) continue;
             if ((opts & ContextOptions.DifferentSrcIp) != 0 && (lf.SrcIp == null || ev.SrcIp == null || lf.SrcIp == ev.SrcIp)) continue;
 
-            collected ??= new List<string>();
             if (collected.Count <= 10) collected.Add(lf.FullLog ?? "");
             if (count < rule.Frequency) { count++; continue; }
             c.Matched = rule.Level;

@@ -223,6 +223,7 @@ public sealed class RuleEngineTests
         Assert.Equal(5717, r.Rule!.Id);                       // the 10.0.0.0/8 child: the new line's fields were used
         Assert.Equal("Failed password for bob from 10.1.1.1 port 22 ssh2", ev.Log);
         Assert.Equal("web2", ev.Hostname);
+        Assert.Equal("Feb  9 11:44:57", ev.LogTimestamp);
         ev.Log = "set by hand";
         Assert.Equal("set by hand", ev.Log);
     }
