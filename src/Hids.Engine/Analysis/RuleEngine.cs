@@ -217,6 +217,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         public readonly long[] Barrier = Enumerable.Repeat(-1L, 32).ToArray();
         public long FirstSeq, NextSeq;
         private int _addsSincePurge;
+        private Predicate<Entry>? _stale;
 
         public void Add(StoredEvent e, int max)
         {
@@ -229,7 +230,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             {
                 if (!BySrc.TryGetValue(e.SrcIp, out var l)) BySrc[e.SrcIp] = l = new List<Entry>(1);   // most addresses appear once
                 l.Add(en);
-                if (l.Count > 64 && l[0].Seq < FirstSeq) l.RemoveAll(x => x.Seq < FirstSeq);
+                if (l.Count > 64 && l[0].Seq < FirstSeq) l.RemoveAll(_stale ??= x => x.Seq < FirstSeq);
             }
             if (e.Matched > 0) Mark(seq, e.Matched);
             if (Items.Count > max + max / 4)
@@ -241,8 +242,13 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             if (++_addsSincePurge > Math.Max(1024, max))
             {
                 _addsSincePurge = 0;
-                foreach (var key in BySrc.Where(kv => kv.Value.Count == 0 || kv.Value[^1].Seq < FirstSeq).Select(kv => kv.Key).ToList()) BySrc.Remove(key);
-                foreach (var l in BySrc.Values) if (l[0].Seq < FirstSeq) l.RemoveAll(x => x.Seq < FirstSeq);
+                // removing the current entry while enumerating a Dictionary is allowed (and allocates nothing)
+                foreach (var kv in BySrc)
+                {
+                    var l = kv.Value;
+                    if (l.Count == 0 || l[^1].Seq < FirstSeq) BySrc.Remove(kv.Key);
+                    else if (l[0].Seq < FirstSeq) l.RemoveAll(_stale ??= x => x.Seq < FirstSeq);
+                }
             }
         }
 
