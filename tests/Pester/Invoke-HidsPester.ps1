@@ -17,7 +17,12 @@ $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Normal'
 $config.Output.RenderMode = 'Plaintext'
 if ($Filter) { $config.Filter.FullName = "*$Filter*" }
-$result = Invoke-Pester -Configuration $config
+try { $result = Invoke-Pester -Configuration $config }
+finally {
+    # A monitor started by a test runs detached; whatever a failed or interrupted test left running stops here.
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Stop-HidsTestMonitors
+}
 [pscustomobject]@{
     Passed  = $result.PassedCount
     Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount

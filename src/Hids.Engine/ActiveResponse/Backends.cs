@@ -111,11 +111,23 @@ public sealed class HostsDenyBackend : IResponseBackend
                 var dir = System.IO.Path.GetDirectoryName(Path)!;
                 Directory.CreateDirectory(dir);
                 var tmp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(Path)}.hids-{Guid.NewGuid():N}.tmp");
+                var bytes = Encoding.UTF8.GetBytes(string.Concat(updated.Select(l => l + "\n")));
+                FileStream? tmpStream = null;
+                try { tmpStream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None); }
+                catch (Exception e) when (exists && e is IOException or UnauthorizedAccessException)
+                {
+                    // The folder is read-only (systemd's ProtectSystem=full makes /etc read-only and only hosts.deny
+                    // itself writable): rewrite the file in place, still under the lock, and fsync it.
+                    using var inPlace = new FileStream(Path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+                    inPlace.SetLength(0);
+                    inPlace.Write(bytes);
+                    inPlace.Flush(flushToDisk: true);
+                    return;
+                }
                 try
                 {
-                    using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                    using (var fs = tmpStream)
                     {
-                        var bytes = Encoding.UTF8.GetBytes(string.Concat(updated.Select(l => l + "\n")));
                         fs.Write(bytes);
                         fs.Flush(flushToDisk: true);
                     }

@@ -91,7 +91,9 @@ public sealed class BaselineStore : IDisposable
             s.EnsureSchema();
             return s;
         }
-        catch (Exception ex) when (ex is SqliteException or InvalidDataException)
+        // Only real corruption moves the baseline aside: a busy, full or unopenable database (SQLITE_BUSY, SQLITE_FULL,
+        // SQLITE_CANTOPEN, ...) is a transient error that must never cost the baseline, so it propagates instead.
+        catch (Exception ex) when (ex is InvalidDataException || ex is SqliteException { SqliteErrorCode: 11 /* CORRUPT */ or 26 /* NOTADB */ })
         {
             SqliteConnection.ClearAllPools();
             var aside = $"{path}.corrupt-{DateTime.UtcNow:yyyyMMddHHmmss}";

@@ -1,84 +1,8 @@
 using System.Security.Cryptography;
 using Hids.Engine.Configuration;
 using Hids.Engine.Core;
-using Hids.Engine.Xml;
 
 namespace Hids.Engine.Syscheck;
-
-/// <summary>
-/// Reads the &lt;syscheck&gt; section of an instance's ossec.conf. Used by the integrity cmdlets; the full
-/// configuration loader (Configuration/) produces the same <see cref="SyscheckOptions"/>.
-/// </summary>
-public static class SyscheckConfigReader
-{
-    private static bool Yes(string? v) => v is not null && (v.Equals("yes", StringComparison.OrdinalIgnoreCase) || v == "1" || v.Equals("true", StringComparison.OrdinalIgnoreCase));
-
-    public static SyscheckOptions Load(string ossecConf)
-    {
-        var o = new SyscheckOptions();
-        foreach (var top in OssecXmlReader.ReadFile(ossecConf))
-            foreach (var sc in Descendants(top).Where(n => n.Name == "syscheck"))
-                Apply(o, sc);
-        return o;
-    }
-
-    private static IEnumerable<XNode2> Descendants(XNode2 n)
-    {
-        yield return n;
-        foreach (var c in n.Children) foreach (var d in Descendants(c)) yield return d;
-    }
-
-    public static void Apply(SyscheckOptions o, XNode2 sc)
-    {
-        foreach (var e in sc.Children)
-        {
-            var t = e.Text.Trim();
-            switch (e.Name)
-            {
-                case "disabled": o.Disabled = Yes(t); break;
-                case "frequency": if (int.TryParse(t, out var f)) o.Frequency = f; break;
-                case "scan_on_start": o.ScanOnStart = Yes(t); break;
-                case "alert_new_files": o.AlertNewFiles = Yes(t); break;
-                case "auto_ignore": o.AutoIgnore = Yes(t); break;
-                case "skip_nfs": o.SkipNfs = Yes(t); break;
-                case "scan_time": o.ScanTime = t; break;
-                case "scan_day": o.ScanDay = t; break;
-                case "ignore": o.Ignore.Add(new IgnoreEntry { Value = t, Type = e.Attr("type"), Source = SourcePositionInfo.From(e.Position) }); break;
-                case "nodiff": o.NoDiff.Add(new IgnoreEntry { Value = t, Type = e.Attr("type"), Source = SourcePositionInfo.From(e.Position) }); break;
-                case "directories":
-                    foreach (var p in t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                    {
-                        var d = new DirectoryOptions { Path = p, Source = SourcePositionInfo.From(e.Position) };
-                        foreach (var a in e.Attributes)
-                        {
-                            bool y = Yes(a.Value);
-                            switch (a.Name)
-                            {
-                                case "check_all": d.CheckAll = y; break;
-                                case "check_sum": d.CheckSum = y; break;
-                                case "check_sha1sum": d.CheckSha1Sum = y; break;
-                                case "check_md5sum": d.CheckMd5Sum = y; break;
-                                case "check_sha256sum": d.CheckSha256Sum = y; break;
-                                case "check_size": d.CheckSize = y; break;
-                                case "check_owner": d.CheckOwner = y; break;
-                                case "check_group": d.CheckGroup = y; break;
-                                case "check_perm": d.CheckPerm = y; break;
-                                case "check_mtime": d.CheckMtime = y; break;
-                                case "check_inode": d.CheckInode = y; break;
-                                case "realtime": d.Realtime = y; break;
-                                case "report_changes": d.ReportChanges = y; break;
-                                case "restrict": d.Restrict = a.Value; break;
-                                case "no_recurse": d.NoRecurse = y; break;
-                                case "recursion_level": if (int.TryParse(a.Value, out var rl)) d.RecursionLevel = rl; break;
-                            }
-                        }
-                        o.Directories.Add(d);
-                    }
-                    break;
-            }
-        }
-    }
-}
 
 /// <summary>Result of Test-HidsChecksum.</summary>
 public enum ChecksumStatus { Match, Changed, NotInBaseline, Missing }

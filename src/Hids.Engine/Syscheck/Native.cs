@@ -69,6 +69,25 @@ internal static unsafe class Native
         int rc;
         fixed (byte* p = pathBuf) rc = statx(AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf);
         if (rc != 0) return Marshal.GetLastPInvokeError();
+        Decode(buf, ref st);
+        return 0;
+    }
+
+    private const int AT_EMPTY_PATH = 0x1000;
+
+    /// <summary>fstat-like statx on an open descriptor: what was really opened, whatever the path now names.</summary>
+    public static int StatFd(int fd, out FileStat st)
+    {
+        st = default;
+        byte* buf = stackalloc byte[256];
+        byte empty = 0;
+        if (statx(fd, &empty, AT_EMPTY_PATH, STATX_BASIC_STATS, buf) != 0) return Marshal.GetLastPInvokeError();
+        Decode(buf, ref st);
+        return 0;
+    }
+
+    private static void Decode(byte* buf, ref FileStat st)
+    {
         uint mode = *(ushort*)(buf + 28);
         st.Kind = (mode & 0xF000) switch
         {
@@ -89,7 +108,6 @@ internal static unsafe class Native
         st.CtimeNs = *(long*)(buf + 96) * 1_000_000_000L + *(uint*)(buf + 104);
         st.MtimeNs = *(long*)(buf + 112) * 1_000_000_000L + *(uint*)(buf + 120);
         st.Device = ((ulong)*(uint*)(buf + 136) << 32) | *(uint*)(buf + 140);
-        return 0;
     }
 
     public static int AddWatch(int fd, string path, uint mask)

@@ -33,6 +33,7 @@ internal sealed class Scanner
     /// <summary>Run on the calling thread, no worker threads (realtime re-checks of a few paths).</summary>
     public bool Inline { get; init; }
     [ThreadStatic] private static HashState? t_hash;
+    private const long InlineHashBytes = 256 * 1024;
 
     private Dictionary<string, BaselineEntry> _baseline = new();
     private HashSet<string> _firstBaselineRoots = new();
@@ -65,18 +66,28 @@ internal sealed class Scanner
     /// <summary>Expands targets: roots nested below a recursive target are walked as their own targets.</summary>
     private List<(ScanTarget Target, WatchRoot Root)> Expand(IEnumerable<ScanTarget> targets)
     {
-        var list = new List<(ScanTarget, WatchRoot)>();
-        var seen = new HashSet<string>();
+        // One entry per path (recursive wins), roots nested below a recursive target added as their own targets.
+        var wanted = new Dictionary<string, bool>(StringComparer.Ordinal);
+        void Want(string p, bool rec) => wanted[p] = wanted.TryGetValue(p, out var r) ? r || rec : rec;
         foreach (var t in targets)
         {
             var path = SyscheckPolicy.Normalize(t.Path);
-            var root = _policy.RootOf(path);
-            if (root is null) { Problem("HIDS3005", path, "not below any configured <directories> entry; not scanned"); continue; }
-            if (seen.Add(path)) list.Add((new ScanTarget(path, t.Recursive), root));
+            if (_policy.RootOf(path) is null) { Problem("HIDS3005", path, "not below any configured <directories> entry; not scanned"); continue; }
+            Want(path, t.Recursive);
             if (!t.Recursive) continue;
             foreach (var r in _policy.Roots)
-                if (r.Path != path && r.Path.StartsWith(path == "/" ? "/" : path + "/", StringComparison.Ordinal) && seen.Add(r.Path))
-                    list.Add((new ScanTarget(r.Path, true), r));
+                if (r.Path != path && r.Path.StartsWith(path == "/" ? "/" : path + "/", StringComparison.Ordinal)) Want(r.Path, true);
+        }
+        // A path below a recursive target of the same root is covered by that target's walk: walking it again
+        // would report its files twice.
+        var list = new List<(ScanTarget, WatchRoot)>();
+        foreach (var (path, rec) in wanted)
+        {
+            var root = _policy.RootOf(path)!;
+            bool covered = false;
+            for (var parent = Path.GetDirectoryName(path); parent is not null && !covered; parent = Path.GetDirectoryName(parent))
+                covered = wanted.TryGetValue(parent, out var prec) && prec && _policy.RootOf(parent) == root && parent.Length >= root.Path.Length;
+            if (!covered) list.Add((new ScanTarget(path, rec), root));
         }
         return list;
     }
@@ -251,7 +262,8 @@ internal sealed class Scanner
                 && b.Inode == st.Inode && b.Flags == 0 && HasDigests(b, root.Checks))
                 return; // unchanged: the cheap path
             var hw = new HashWork(path, st, b, root);
-            if (Inline) HashGuarded(hw, t_hash ??= new HashState());
+            // Small files (most of a tree) are hashed by the walker that found them: no hand-over, no extra thread hop.
+            if (Inline || st.Size <= InlineHashBytes) HashGuarded(hw, t_hash ??= new HashState());
             else _hashQueue.Add(hw);
             return;
         }
@@ -368,6 +380,14 @@ internal sealed class Scanner
                 return;
             }
             using var h = new SafeFileHandle(fd, ownsHandle: true);
+            // O_NOFOLLOW guards only the last path component: a directory swapped for a symlink on the way (e.g. to
+            // /etc) would make us read another file. Only read what the walk saw: same device and inode.
+            if (Native.StatFd(fd, out var opened) != 0 || opened.Inode != w.Stat.Inode || opened.Device != w.Stat.Device)
+            {
+                Problem("HIDS3007", w.Path, "the path names another file than the one listed (replaced during the scan, or a directory swapped for a link); not read", "It is checked again at the next scan.");
+                if (w.Before is not null) w.Before.Seen = true;
+                return;
+            }
             Native.posix_fadvise(fd, 0, 0, 2 /* SEQUENTIAL */);
             MemoryStream? ms = capture && pre.Size <= _diffs.SizeLimit ? new MemoryStream((int)Math.Max(0, pre.Size)) : null;
             long total = 0;

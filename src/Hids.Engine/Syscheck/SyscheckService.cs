@@ -266,9 +266,7 @@ public sealed class SyscheckService : IDisposable
             var batch = new List<ScanTarget>();
             foreach (var k in _pendingHints.Keys.ToList())
                 if (_pendingHints.TryRemove(k, out var rec)) batch.Add(new ScanTarget(k, rec));
-            // A directory's re-check covers the files below it.
-            var dirs = batch.Where(b => b.Recursive).Select(b => b.Path + "/").ToList();
-            batch = batch.Where(b => b.Recursive || !dirs.Any(d => b.Path.StartsWith(d, StringComparison.Ordinal))).ToList();
+            // (The scanner drops paths covered by a directory re-check of the same batch.)
             // A few paths are re-checked on this thread; a big burst or a new directory tree uses the worker pool.
             try { RunLocked(batch, null, ct, false, "realtime", record: false, inline: batch.Count <= 64 && batch.Count(b => b.Recursive) <= 4); }
             catch (OperationCanceledException) { break; }

@@ -35,8 +35,11 @@ public class SyscheckRealtimeTests
         File.WriteAllText(Path.Combine(f.Tree, "ignored", "x"), "x");
         Assert.True(Fixture.WaitFor(() => f.Events.Count(e => e.DecoderName == "syscheck_new_entry") >= 50, 30000),
             $"saw {f.Events.Count(e => e.DecoderName == "syscheck_new_entry")} of 50");
-        var seen = f.Take().Where(e => e.DecoderName == "syscheck_new_entry").Select(e => e.Syscheck!.Path).ToHashSet();
-        Assert.Subset(seen, expected.ToHashSet());
+        var newEvents = f.Take().Where(e => e.DecoderName == "syscheck_new_entry").Select(e => e.Syscheck!.Path).ToList();
+        var seen = newEvents.ToHashSet();
+        var missing = expected.Where(p => !seen.Contains(p)).ToList();
+        var dups = newEvents.GroupBy(p => p).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.True(missing.Count == 0 && dups.Count == 0, $"missing: {string.Join(", ", missing)}; reported twice: {string.Join(", ", dups)}; extra: {string.Join(", ", seen.Except(expected))}");
         Assert.DoesNotContain(Path.Combine(f.Tree, "ignored", "x"), seen);
         // The new directories are watched; the ignored one is not.
         var watched = svc.Watcher!.WatchedDirectories();

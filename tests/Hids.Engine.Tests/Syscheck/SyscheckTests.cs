@@ -57,7 +57,7 @@ internal sealed class Fixture : IDisposable
         return p;
     }
 
-    public static bool WaitFor(Func<bool> cond, int ms = 15000)
+    public static bool WaitFor(Func<bool> cond, int ms = 30000)
     {
         var sw = Stopwatch.StartNew();
         while (sw.ElapsedMilliseconds < ms) { if (cond()) return true; Thread.Sleep(20); }
@@ -131,7 +131,6 @@ public class SyscheckScanTests
         var m = f.W("m", "same");
         var r = f.W("r", "content");
         f.Start(); f.Scan();
-        File.SetUnixFileMode(a, File.GetUnixFileMode(a)); // no-op
         var chown = Process.Start("chown", $"65534:65534 {a}")!; chown.WaitForExit(); Assert.Equal(0, chown.ExitCode);
         Thread.Sleep(5);
         File.SetLastWriteTimeUtc(m, DateTime.UtcNow.AddHours(-3));
@@ -388,6 +387,26 @@ public class SyscheckScanTests
         f.Start(startService: true);
         Assert.Contains(f.Take(), e => e.DecoderName == "syscheck_integrity_changed" && e.Syscheck!.Path == a);
         using (var store = IntegrityOperations.OpenForRead(f.Paths)) Assert.Equal(0, store.OutboxCount());
+    }
+
+    [Fact]
+    public void TheMonitorPartHostsTheServiceAndHandsEventsOn()
+    {
+        using var f = new Fixture();
+        f.AddDir(f.Tree);
+        var a = f.W("a", "1");
+        f.Start(); f.Scan(); f.Service!.Dispose(); f.Service = null;
+        File.WriteAllText(a, "changed");
+        f.Options.ScanOnStart = true;
+        var cfg = new HidsConfiguration { Syscheck = f.Options };
+        var events = new System.Collections.Concurrent.ConcurrentQueue<LogEvent>();
+        using var part = SyscheckMonitorPart.Create(new Hids.Engine.Monitor.MonitorContext(f.Paths, cfg, events.Enqueue, NullLog.Instance))!;
+        Assert.True(part.IsSource);
+        part.Start!();
+        Assert.True(Fixture.WaitFor(() => events.Any(e => e.DecoderName == "syscheck_integrity_changed")));
+        var st = Assert.IsType<SyscheckStatus>(part.Status!());
+        Assert.Equal(1, st.FilesInBaseline);
+        Assert.Null(SyscheckMonitorPart.Create(new Hids.Engine.Monitor.MonitorContext(f.Paths, new HidsConfiguration(), _ => { }, NullLog.Instance)));
     }
 
     [Fact]

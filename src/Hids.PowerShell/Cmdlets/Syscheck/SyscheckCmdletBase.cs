@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using Hids.Engine.Configuration;
 using Hids.Engine.Syscheck;
+using Hids.Engine.Configuration;
 using Hids.PowerShell.Common;
 
 namespace Hids.PowerShell.Cmdlets.Syscheck;
@@ -14,13 +15,15 @@ public abstract class SyscheckCmdletBase : HidsInstanceCmdlet
     {
         if (_options is not null) return _options;
         if (!RequireInstance()) return null;
-        try { return _options = SyscheckConfigReader.Load(Paths.OssecConf); }
-        catch (Exception ex)
+        var r = ConfigurationLoader.LoadInstance(Paths);
+        if (r.HasErrors)
         {
-            WriteHidsError($"Cannot read the <syscheck> configuration of '{Paths.OssecConf}': {ex.Message}", "ConfigurationInvalid",
-                ErrorCategory.InvalidData, Paths.OssecConf, "Run Test-HidsConfiguration to see where the file is wrong.");
+            var first = r.Errors.First();
+            WriteHidsError($"The configuration has errors; nothing was scanned or changed. {first}", "ConfigurationInvalid",
+                ErrorCategory.InvalidData, Paths.OssecConf, first.Hint ?? "Run Test-HidsConfiguration to see every problem.");
             return null;
         }
+        return _options = r.Configuration.Syscheck;
     }
 
     /// <summary>Resolves user paths (relative, ~, PSPath) to full file-system paths.</summary>
