@@ -70,8 +70,13 @@ public sealed class SmtpTestResult
 /// <summary>Sends MIME messages with MailKit; one connection per batch.</summary>
 public static class SmtpSender
 {
-    /// <summary>Sends the messages in order over one connection. Returns how many were sent before a failure (which is thrown).</summary>
-    public static int SendBatch(SmtpSettings s, IEnumerable<(MimeMessage Message, Action OnSent)> messages, CancellationToken ct = default)
+    /// <summary>
+    /// Sends the messages in order over one connection. Returns how many were sent before a failure (which is thrown).
+    /// A message the server refuses permanently (5xx: too large, recipient or policy rejected) is handed to
+    /// <paramref name="onRejected"/> and the batch goes on, so one bad message never holds back the mail behind it.
+    /// </summary>
+    public static int SendBatch(SmtpSettings s, IEnumerable<(MimeMessage Message, Action OnSent)> messages, CancellationToken ct = default,
+        Action<MimeMessage, string>? onRejected = null)
     {
         using var client = new SmtpClient { Timeout = s.TimeoutMs };
         client.Connect(s.Server.TrimEnd('.'), s.Port, s.SocketOptions, ct);
@@ -79,7 +84,13 @@ public static class SmtpSender
         int sent = 0;
         foreach (var (m, onSent) in messages)
         {
-            client.Send(m, ct);
+            try { client.Send(m, ct); }
+            catch (SmtpCommandException ex) when (onRejected is not null && (int)ex.StatusCode >= 500 && ex.ErrorCode != SmtpErrorCode.UnexpectedStatusCode)
+            {
+                onRejected(m, $"{(int)ex.StatusCode} {ex.Message}");
+                if (!client.IsConnected) break;
+                continue;
+            }
             onSent();
             sent++;
         }

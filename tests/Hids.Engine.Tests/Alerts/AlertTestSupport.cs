@@ -118,6 +118,8 @@ public sealed class LoopbackSmtp : IDisposable
     /// <summary>When set, the server requires AUTH with this user and password (plain, over loopback).</summary>
     public (string User, string Password)? RequireAuth { get; }
     public int FailedLogins;
+    /// <summary>Messages this predicate accepts are refused permanently (554), as a server does with a too-large or policy-rejected mail.</summary>
+    public Func<MimeMessage, bool>? Reject { get; set; }
 
     public LoopbackSmtp(int? port = null, bool start = true, (string, string)? requireAuth = null)
     {
@@ -198,7 +200,10 @@ public sealed class LoopbackSmtp : IDisposable
         public Task<SmtpReply> SaveAsync(SmtpServer.ISessionContext context, SmtpServer.IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
             using var ms = new MemoryStream(buffer.ToArray());
-            _owner.Received.Enqueue(MimeMessage.Load(ms));
+            var message = MimeMessage.Load(ms);
+            if (_owner.Reject?.Invoke(message) == true)
+                return Task.FromResult(new SmtpReply(SmtpServer.Protocol.SmtpReplyCode.TransactionFailed, "rejected by policy"));
+            _owner.Received.Enqueue(message);
             _owner.Envelopes.Enqueue(transaction.To.Select(t => t.User + "@" + t.Host).ToArray());
             return Task.FromResult(SmtpReply.Ok);
         }

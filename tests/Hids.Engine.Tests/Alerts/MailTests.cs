@@ -221,6 +221,26 @@ public sealed class MailTests : IDisposable
     }
 
     [Fact]
+    public void A_message_the_server_refuses_permanently_is_kept_aside_and_the_mail_behind_it_still_goes_out()
+    {
+        using var smtp = new LoopbackSmtp();
+        smtp.Reject = m => Body(m).Contains("/etc/poison");
+        var s = Settings(smtp.Port);
+        s.Granular.Add(new EmailAlertOptions { EmailTo = { "each@example.com" }, DoNotGroup = true, DoNotDelay = true });
+        s.To.Clear();
+        using var n = Notifier(s);
+        var poison = GuideAlerts.Rule550(); poison.Syscheck!.Path = "/etc/poison"; poison.FullLog = "Integrity checksum changed for: '/etc/poison'";
+        n.Write(poison);
+        n.Write(GuideAlerts.Rule550(GuideAlerts.Jan30.AddSeconds(1)));
+        n.Flush();
+        var got = Assert.Single(smtp.WaitFor(1));
+        Assert.DoesNotContain("/etc/poison", Body(got));
+        Assert.Equal(0, n.Status.Queued);
+        Assert.Single(Directory.GetFiles(Path.Combine(Queue, "out", "rejected")));
+        Assert.Equal(1, n.Status.Failed);
+    }
+
+    [Fact]
     public void A_restart_loses_no_queued_pending_or_held_mail()
     {
         var port = LoopbackSmtp.FreeTcpPort();
