@@ -39,7 +39,6 @@ public sealed class AlertStore : IDisposable
 
     public string Path { get; }
     public bool HasFullText { get; private set; }
-    private bool HasVocab { get; set; }
 
     private AlertStore(string path, SqliteConnection db, bool readOnly)
     {
@@ -71,7 +70,6 @@ public sealed class AlertStore : IDisposable
         var store = new AlertStore(path, db, true);
         store.Exec("PRAGMA busy_timeout=10000;");
         store.HasFullText = store.Scalar("SELECT count(*) FROM sqlite_master WHERE name='alerts_fts'") > 0;
-        store.HasVocab = store.Scalar("SELECT count(*) FROM sqlite_master WHERE name='alerts_vocab'") > 0;
         return store;
     }
 
@@ -103,8 +101,6 @@ public sealed class AlertStore : IDisposable
         {
             Exec("CREATE VIRTUAL TABLE IF NOT EXISTS alerts_fts USING fts5(description, location, full_log, content='', contentless_delete=1, tokenize='unicode61');");
             HasFullText = true;
-            Exec("CREATE VIRTUAL TABLE IF NOT EXISTS alerts_vocab USING fts5vocab(alerts_fts, 'row');");
-            HasVocab = true;
         }
         catch (SqliteException)
         {
@@ -312,13 +308,13 @@ public sealed class AlertStore : IDisposable
             var fts = HasFullText ? ToFtsQuery(q.Match!) : null;
             var words = Words(q.Match!);
             bool prefix = q.Match!.Trim().EndsWith('*');
-            if (fts is not null && HasVocab && words.Count > 1)
+            if (fts is not null && words.Count > 1)
             {
                 // A phrase costs as much as its most common word; drive the index with the rarest exact word instead
                 // and check the phrase on the candidates.
                 var exact = prefix ? words.Take(words.Count - 1).ToList() : words;
-                var rarest = exact.Select(w => (Word: w, Docs: VocabDocs(w))).MinBy(x => x.Docs);
-                if (rarest.Word is not null && rarest.Docs <= 50_000)
+                var rarest = exact.Select(w => (Word: w, Docs: WordDocs(w, RareWordLimit))).MinBy(x => x.Docs);
+                if (rarest.Word is not null && rarest.Docs <= RareWordLimit)
                 {
                     fts = "\"" + rarest.Word.Replace("\"", "\"\"") + "\"";
                     postFilter = PhraseFilter(words, prefix);
@@ -343,11 +339,15 @@ public sealed class AlertStore : IDisposable
         return cmd;
     }
 
-    private long VocabDocs(string word)
+    private const int RareWordLimit = 10_000;
+
+    /// <summary>How many alerts hold the word, counted up to cap + 1 (so a common word costs little to rule out).</summary>
+    private long WordDocs(string word, int cap)
     {
         using var c = _db.CreateCommand();
-        c.CommandText = "SELECT coalesce(sum(doc), 0) FROM alerts_vocab WHERE term = $t";
-        c.Parameters.AddWithValue("$t", word.ToLowerInvariant());
+        c.CommandText = "SELECT count(*) FROM (SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH $q LIMIT $n)";
+        c.Parameters.AddWithValue("$q", "\"" + word.Replace("\"", "\"\"") + "\"");
+        c.Parameters.AddWithValue("$n", cap + 1);
         return Convert.ToInt64(c.ExecuteScalar());
     }
 

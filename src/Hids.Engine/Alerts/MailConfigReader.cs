@@ -38,6 +38,20 @@ public static class MailConfigReader
                         }
                     }
                     break;
+                case "hids":
+                    // Hids extensions (the configuration loader reads them from <hids> and from <global>)
+                    foreach (var e in node.Children)
+                    {
+                        var v = e.Text.Trim();
+                        switch (e.Name)
+                        {
+                            case "smtp_port": if (int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var hp)) c.Global.SmtpPort = hp; break;
+                            case "smtp_security": c.Global.SmtpSecurity = v; break;
+                            case "smtp_user": c.Global.SmtpUser = v; break;
+                            case "smtp_password_file": c.Global.SmtpPasswordFile = v; break;
+                        }
+                    }
+                    break;
                 case "alerts":
                     foreach (var e in node.Children)
                         if (e.Name == "email_alert_level" && int.TryParse(e.Text.Trim(), out var l)) c.Alerts.EmailAlertLevel = l;
@@ -71,7 +85,7 @@ public static class MailConfigReader
     {
         foreach (var r in roots)
         {
-            if (r.Name is "global" or "alerts" or "email_alerts") { yield return r; continue; }
+            if (r.Name is "global" or "alerts" or "email_alerts" or "hids") { yield return r; continue; }
             foreach (var d in Descendants(r.Children)) yield return d;
         }
     }

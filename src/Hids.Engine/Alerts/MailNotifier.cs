@@ -458,6 +458,7 @@ public sealed class MailNotifier : IDisposable
             int sent = 0;
             try
             {
+                var current = new Dictionary<MimeMessage, string>(ReferenceEqualityComparer.Instance);
                 IEnumerable<(MimeMessage, Action)> Messages()
                 {
                     foreach (var f in files)
@@ -471,10 +472,19 @@ public sealed class MailNotifier : IDisposable
                             continue;
                         }
                         var path = f;
+                        current[m] = path;
                         yield return (m, () => { TryDelete(path); lock (_gate) _status.Sent++; });
                     }
                 }
-                sent = SmtpSender.SendBatch(_s.Smtp, Messages(), _stop.Token);
+                sent = SmtpSender.SendBatch(_s.Smtp, Messages(), _stop.Token, (m, why) =>
+                {
+                    if (!current.TryGetValue(m, out var path)) return;
+                    var rejected = Path.Combine(_out, "rejected");
+                    Directory.CreateDirectory(rejected);
+                    TryMove(path, Path.Combine(rejected, Path.GetFileName(path)));
+                    lock (_gate) { _status.Failed++; _status.LastError = why; }
+                    _log.Error(Component, $"the SMTP server refused a message permanently ({why}); kept in {rejected}, the rest of the queue goes on.");
+                });
                 lock (_gate)
                 {
                     _backoff = _s.RetryMin;

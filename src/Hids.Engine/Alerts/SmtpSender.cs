@@ -70,8 +70,13 @@ public sealed class SmtpTestResult
 /// <summary>Sends MIME messages with MailKit; one connection per batch.</summary>
 public static class SmtpSender
 {
-    /// <summary>Sends the messages in order over one connection. Returns how many were sent before a failure (which is thrown).</summary>
-    public static int SendBatch(SmtpSettings s, IEnumerable<(MimeMessage Message, Action OnSent)> messages, CancellationToken ct = default)
+    /// <summary>
+    /// Sends the messages in order over one connection. Returns how many were sent before a failure (which is thrown).
+    /// A message the server refuses permanently (5xx: too large, recipient or policy rejected) is handed to
+    /// <paramref name="onRejected"/> and the batch goes on, so one bad message never holds back the mail behind it.
+    /// </summary>
+    public static int SendBatch(SmtpSettings s, IEnumerable<(MimeMessage Message, Action OnSent)> messages, CancellationToken ct = default,
+        Action<MimeMessage, string>? onRejected = null)
     {
         using var client = new SmtpClient { Timeout = s.TimeoutMs };
         client.Connect(s.Server.TrimEnd('.'), s.Port, s.SocketOptions, ct);
@@ -79,7 +84,13 @@ public static class SmtpSender
         int sent = 0;
         foreach (var (m, onSent) in messages)
         {
-            client.Send(m, ct);
+            try { client.Send(m, ct); }
+            catch (SmtpCommandException ex) when (onRejected is not null && (int)ex.StatusCode >= 500 && ex.ErrorCode != SmtpErrorCode.UnexpectedStatusCode)
+            {
+                onRejected(m, $"{(int)ex.StatusCode} {ex.Message}");
+                if (!client.IsConnected) break;
+                continue;
+            }
             onSent();
             sent++;
         }
@@ -107,7 +118,8 @@ public static class SmtpSender
         {
             using var client = new SmtpClient { Timeout = s.TimeoutMs };
             client.Connect(s.Server.TrimEnd('.'), s.Port, s.SocketOptions, ct);
-            result.Capabilities = client.Capabilities.ToString();
+            result.Capabilities = client.Capabilities.ToString()
+                + (client.AuthenticationMechanisms.Count > 0 ? "; AUTH " + string.Join(" ", client.AuthenticationMechanisms) : "");
             Authenticate(client, s, ct);
             result.Response = client.Send(message, ct);
             client.Disconnect(true, ct);
@@ -121,7 +133,8 @@ public static class SmtpSender
         catch (SmtpProtocolException ex) { result.Error = "SMTP protocol error: " + ex.Message; }
         catch (AuthenticationException ex) { result.Error = "Authentication failed: " + ex.Message; }
         catch (System.Net.Sockets.SocketException ex) { result.Error = $"Cannot connect to {s.Server}:{s.Port}: {ex.Message}"; }
-        catch (Exception ex) when (ex is IOException or SslHandshakeException or TimeoutException or OperationCanceledException or NotSupportedException or FormatException)
+        catch (MailKit.ServiceNotAuthenticatedException ex) { result.Error = "The server requires authentication (set smtp_user and smtp_password_file, or -Credential): " + ex.Message; }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             result.Error = ex.Message;
         }

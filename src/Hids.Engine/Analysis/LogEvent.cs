@@ -19,10 +19,58 @@ public sealed class LogEvent
 
     // ---- pre-decoding (syslog header) ----
     /// <summary>The message after the syslog header was removed.</summary>
-    public string? Log { get; set; }
+    public string? Log
+    {
+        get
+        {
+            if (_log == null && _logSource != null) { _log = _logSource.Substring(_logStart); _logSource = null; }
+            return _log;
+        }
+        set { _log = value; _logSource = null; }
+    }
+
+    private string? _log;
+    private string? _logSource;
+    private int _logStart;
+
+    /// <summary>The message is <paramref name="source"/> from <paramref name="start"/> on; the string is only made
+    /// when someone reads <see cref="Log"/> (the rule engine matches the span in place).</summary>
+    internal void SetLogSuffix(string source, int start)
+    {
+        if (start == 0) { Log = source; return; }
+        _log = null; _logSource = source; _logStart = start;
+    }
+
+    /// <summary>The message without materialising it: (source, start) with the message = source[start..].</summary>
+    internal (string Source, int Start) LogSlice
+    {
+        get
+        {
+            if (_log == null && _logSource != null) return (_logSource, _logStart);
+            return (_log ?? "", 0);
+        }
+    }
     public string? Hostname { get; set; }
     public string? ProgramName { get; set; }
-    public string? LogTimestamp { get; set; }
+    public string? LogTimestamp
+    {
+        get
+        {
+            if (_ts == null && _tsSource != null) { _ts = _tsSource[.._tsEnd]; _tsSource = null; }
+            return _ts;
+        }
+        set { _ts = value; _tsSource = null; }
+    }
+
+    private string? _ts;
+    private string? _tsSource;
+    private int _tsEnd;
+
+    /// <summary>The header timestamp is <paramref name="source"/>[..<paramref name="end"/>], made into a string when read.</summary>
+    internal void SetTimestampPrefix(string source, int end)
+    {
+        _ts = null; _tsSource = source; _tsEnd = end;
+    }
 
     // ---- decoding ----
     public string? DecoderName { get; set; }

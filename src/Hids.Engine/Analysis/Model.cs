@@ -64,6 +64,46 @@ internal sealed class Pat
         return IsMatch(s);
     }
 
+    /// <summary>
+    /// Tests <paramref name="s"/> from <paramref name="start"/> and reports the end of the match relative to
+    /// <paramref name="start"/>, as a decoder's &lt;prematch&gt; (no sub-strings). Allocation-free except for PCRE2
+    /// patterns, whose end is only taken when the allocation-free test matched.
+    /// </summary>
+    public bool TryMatchEnd(string s, int start, List<string> scratch, out int after)
+    {
+        var span = s.AsSpan(start);
+        if (_r != null)
+        {
+            if (!_r.TryMatch(span, out int end)) { after = -1; return false; }
+            after = Math.Clamp(end, 0, span.Length);
+            return true;
+        }
+        if (_p != null)
+        {
+            if (!_p.IsMatch(span)) { after = -1; return false; }
+            return TryMatch(start == 0 ? s : s[start..], scratch, out after);
+        }
+        after = span.Length;
+        return IsMatch(span);
+    }
+
+    /// <summary><see cref="TryMatch(string, List{string}, out int)"/> on <c>s[start..]</c> without copying it for the
+    /// OSSEC dialects; <paramref name="after"/> is relative to <paramref name="start"/>.</summary>
+    public bool TryMatch(string s, int start, List<string> captures, out int after)
+    {
+        if (start == 0 || _p != null) return TryMatch(start == 0 ? s : s[start..], captures, out after);
+        captures.Clear();
+        var span = s.AsSpan(start);
+        if (_r != null)
+        {
+            if (!_r.TryMatch(span, captures, out int end)) { after = -1; return false; }
+            after = Math.Clamp(end, 0, span.Length);
+            return true;
+        }
+        after = span.Length;
+        return IsMatch(span);
+    }
+
     /// <summary>A literal every match starts with (for dispatch), or null.</summary>
     public string? LiteralPrefix => _m?.LiteralPrefix ?? _r?.LiteralPrefix;
 

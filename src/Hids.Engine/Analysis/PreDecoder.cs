@@ -1,7 +1,11 @@
 namespace Hids.Engine.Analysis;
 
 /// <summary>The outcome of pre-decoding: where the message starts and the header fields found.</summary>
-public readonly record struct PreDecoded(int LogStart, string? Timestamp, string? Hostname, string? ProgramName);
+public readonly record struct PreDecoded(int LogStart, string? Timestamp, string? Hostname, string? ProgramName)
+{
+    /// <summary>When &gt; 0 and <see cref="Timestamp"/> is null: the timestamp is the line's first TimestampEnd characters.</summary>
+    internal int TimestampEnd { get; init; }
+}
 
 /// <summary>
 /// Pre-decoding as OSSEC's analysisd does it (cleanevent.c behaviour): recognises the date formats OSSEC accepts at
@@ -12,7 +16,10 @@ public readonly record struct PreDecoded(int LogStart, string? Timestamp, string
 /// </summary>
 public static class PreDecoder
 {
-    public static PreDecoded Decode(string s)
+    public static PreDecoded Decode(string s) => Decode(s, null);
+
+    /// <summary>Decodes; hostnames and program names come from <paramref name="pool"/> (one string per distinct name).</summary>
+    internal static PreDecoded Decode(string s, StringPool? pool)
     {
         int len = s.Length;
         int loglen = len + 1; // OSSEC counts the terminating NUL
@@ -33,7 +40,7 @@ public static class PreDecoder
         if (log < 0 && loglen > 20 && char.IsAsciiDigit(At(0)) && At(4) == ':' && At(7) == ':' && At(10) == '-' && At(13) == ':' && At(16) == ':') log = 20;
 
         if (log >= 0)
-            return Syslog(s, log);
+            return Syslog(s, log, pool);
 
         // xferlog: Mon Apr 17 18:27:14 2006 1 64.160.42.130
         if (loglen > 28 && At(3) == ' ' && At(7) == ' ' && At(10) == ' ' && At(13) == ':' && At(16) == ':' && At(19) == ' ' && At(24) == ' ' && At(26) == ' ')
@@ -64,11 +71,15 @@ public static class PreDecoder
     /// <summary>OSSEC's hostname character set: letters, digits, '-', '.', '_', '/', '@', '(' and ')'.</summary>
     internal static bool IsValidChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '/' or '@' or '(' or ')';
 
-    private static PreDecoded Syslog(string s, int log)
+    private static PreDecoded Syslog(string s, int log, StringPool? pool)
     {
         int len = s.Length;
         char At(int i) => i < len ? s[i] : '\0';
-        string ts = s[..Math.Min(log, len)].TrimEnd();
+        int tsEnd = Math.Min(log, len);
+        while (tsEnd > 0 && char.IsWhiteSpace(s[tsEnd - 1])) tsEnd--;
+        // with a pool (the engine) the timestamp stays a range of the line until someone reads it
+        string? ts = pool == null ? s[..tsEnd] : null;
+        if (pool == null) tsEnd = 0;
         if (log > len) log = len;
         if (At(log) == ' ') log++;
         int hostStart = log;
@@ -79,14 +90,14 @@ public static class PreDecoder
         if (At(p) == ':' && At(p + 1) == ' ')
         {
             // Solaris without hostname: "program: msg"
-            prog = s[hostStart..p];
+            prog = Take(s, hostStart, p, pool);
             msg = p + 2;
-            return new PreDecoded(StripId(s, msg.Value), ts, null, prog);
+            return new PreDecoded(StripId(s, msg.Value), ts, null, prog) { TimestampEnd = tsEnd };
         }
         if (At(p) != ' ')
-            return new PreDecoded(log, ts, null, null);   // invalid hostname: message starts after the date
+            return new PreDecoded(log, ts, null, null) { TimestampEnd = tsEnd };   // invalid hostname: message starts after the date
 
-        host = s[hostStart..p];
+        host = Take(s, hostStart, p, pool);
         p++;
         log = p;
         int progStart = p;
@@ -122,16 +133,19 @@ public static class PreDecoder
                         int r = q + 2;
                         while (r < len && char.IsAsciiDigit(s[r])) r++;
                         if (At(r) == ']' && At(r + 1) == ':' && At(r + 2) == ' ') next = r + 3;
-                        else return new PreDecoded(log, ts, host, s[progStart..progEnd]);
+                        else return new PreDecoded(log, ts, host, Take(s, progStart, progEnd, pool)) { TimestampEnd = tsEnd };
                     }
-                    else return new PreDecoded(log, ts, host, s[progStart..progEnd]);
+                    else return new PreDecoded(log, ts, host, Take(s, progStart, progEnd, pool)) { TimestampEnd = tsEnd };
                 }
             }
         }
-        if (next == null) return new PreDecoded(log, ts, host, null);
-        prog = s[progStart..progEnd];
-        return new PreDecoded(StripId(s, next.Value), ts, host, prog);
+        if (next == null) return new PreDecoded(log, ts, host, null) { TimestampEnd = tsEnd };
+        prog = Take(s, progStart, progEnd, pool);
+        return new PreDecoded(StripId(s, next.Value), ts, host, prog) { TimestampEnd = tsEnd };
     }
+
+    private static string Take(string s, int from, int to, StringPool? pool) =>
+        pool != null ? pool.Get(s.AsSpan(from, to - from)) : s[from..to];
 
     // "[ID 123456 auth.info] " after the program name (Solaris)
     private static int StripId(string s, int p)
@@ -167,6 +181,14 @@ public static class PreDecoder
     }
 
     /// <summary>The message text of a pre-decoded line: OSSEC ends [Message ...] at its ']'.</summary>
+    /// <summary>Where the message of a pre-decoded line starts when it runs to the end of the line, or -1 (OS X ASL).</summary>
+    internal static int MessageSuffixStart(string s, PreDecoded p)
+    {
+        if (p.LogStart >= s.Length) return s.Length;
+        if (s.Length > 1 && s[0] == '[' && s[1] == 'T' && p.LogStart > 25 && s.IndexOf(']', p.LogStart) >= 0) return -1;
+        return p.LogStart;
+    }
+
     internal static string MessageOf(string s, PreDecoded p)
     {
         if (p.LogStart >= s.Length) return "";
@@ -176,5 +198,33 @@ public static class PreDecoder
             if (close >= 0) return s[p.LogStart..close];
         }
         return p.LogStart == 0 ? s : s[p.LogStart..];
+    }
+}
+
+/// <summary>
+/// One string per distinct short value (hostnames, program names repeat on almost every line): looked up by span, so a
+/// known name costs no allocation. Bounded: hostile input that invents names only resets the pool.
+/// </summary>
+internal sealed class StringPool
+{
+    private readonly Dictionary<string, string> _map = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly int _max;
+
+    public StringPool(int max = 4096)
+    {
+        _max = max;
+        _lookup = _map.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    public string Get(ReadOnlySpan<char> s)
+    {
+        if (s.Length == 0) return "";
+        if (s.Length > 64) return s.ToString();
+        if (_lookup.TryGetValue(s, out var v)) return v;
+        if (_map.Count >= _max) _map.Clear();
+        v = s.ToString();
+        _map[v] = v;
+        return v;
     }
 }

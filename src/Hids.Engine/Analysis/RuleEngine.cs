@@ -52,6 +52,9 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
     private readonly Dictionary<string, string> _diffs = new(StringComparer.Ordinal);
     private readonly List<string> _caps = new(8);
     private readonly bool _hasIfMatchedRegex;
+    private readonly StringPool _names = new();
+    private readonly Ctx _ctx = new();
+    private readonly List<string> _collected = new(12);
     private StreamWriter? _ftsWriter;
     private static long s_counter = DateTime.UtcNow.Ticks % 1_000_000_000;
 
@@ -121,7 +124,8 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         if (full.Length > _o.MaxLineLength) full = full[.._o.MaxLineLength];
         if (!ReferenceEquals(full, ev.FullLog)) ev.FullLog = full;
 
-        var ctx = new Ctx { Ev = ev };
+        var ctx = _ctx;          // one engine runs one event at a time: the working state is reused
+        ctx.Reset(ev);
         DecoderDefinition? decoder = null;
         EventCategory category;
         if (!string.IsNullOrEmpty(ev.DecoderName) && !ev.DecodedByEngine)
@@ -135,9 +139,12 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         else
         {
             // command output is not a syslog line: its header is the "ossec: output: 'cmd'" prefix the decoders read
-            var pd = ev.LogFormat is "command" or "full_command" ? new PreDecoded(0, null, null, null) : PreDecoder.Decode(full);
-            ev.Log = PreDecoder.MessageOf(full, pd);
-            ev.LogTimestamp = pd.Timestamp;
+            var pd = ev.LogFormat is "command" or "full_command" ? new PreDecoded(0, null, null, null) : PreDecoder.Decode(full, _names);
+            int msgStart = PreDecoder.MessageSuffixStart(full, pd);
+            if (msgStart >= 0) ev.SetLogSuffix(full, msgStart);
+            else ev.Log = PreDecoder.MessageOf(full, pd);
+            if (pd.Timestamp == null && pd.TimestampEnd > 0) ev.SetTimestampPrefix(full, pd.TimestampEnd);
+            else ev.LogTimestamp = pd.Timestamp;
             ev.Hostname = pd.Hostname ?? _o.Hostname;
             ev.ProgramName = pd.ProgramName;
             ev.DecoderName = null; ev.DecoderParent = null;
@@ -148,6 +155,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             ctx.DecoderName = ev.DecoderName;
         }
         ctx.Decoder = decoder;
+        (ctx.LogSource, ctx.LogStart) = ev.LogSlice;
 
         RuleDefinition? matched = null;
         Alert? alert = null;
@@ -209,18 +217,20 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         public readonly long[] Barrier = Enumerable.Repeat(-1L, 32).ToArray();
         public long FirstSeq, NextSeq;
         private int _addsSincePurge;
+        private Predicate<Entry>? _stale;
 
         public void Add(StoredEvent e, int max)
         {
             long seq = NextSeq++;
             var en = new Entry(e, seq);
             Items.Add(en);
-            (e.Memberships ??= new List<(CorrList, long)>(2)).Add((this, seq));
+            if (e.FirstList == null) { e.FirstList = this; e.FirstSeq = seq; }
+            else (e.Memberships ??= new List<(CorrList, long)>(2)).Add((this, seq));
             if (e.SrcIp != null)
             {
-                if (!BySrc.TryGetValue(e.SrcIp, out var l)) BySrc[e.SrcIp] = l = new List<Entry>();
+                if (!BySrc.TryGetValue(e.SrcIp, out var l)) BySrc[e.SrcIp] = l = new List<Entry>(1);   // most addresses appear once
                 l.Add(en);
-                if (l.Count > 64 && l[0].Seq < FirstSeq) l.RemoveAll(x => x.Seq < FirstSeq);
+                if (l.Count > 64 && l[0].Seq < FirstSeq) l.RemoveAll(_stale ??= x => x.Seq < FirstSeq);
             }
             if (e.Matched > 0) Mark(seq, e.Matched);
             if (Items.Count > max + max / 4)
@@ -232,8 +242,13 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             if (++_addsSincePurge > Math.Max(1024, max))
             {
                 _addsSincePurge = 0;
-                foreach (var key in BySrc.Where(kv => kv.Value.Count == 0 || kv.Value[^1].Seq < FirstSeq).Select(kv => kv.Key).ToList()) BySrc.Remove(key);
-                foreach (var l in BySrc.Values) if (l[0].Seq < FirstSeq) l.RemoveAll(x => x.Seq < FirstSeq);
+                // removing the current entry while enumerating a Dictionary is allowed (and allocates nothing)
+                foreach (var kv in BySrc)
+                {
+                    var l = kv.Value;
+                    if (l.Count == 0 || l[^1].Seq < FirstSeq) BySrc.Remove(kv.Key);
+                    else if (l[0].Seq < FirstSeq) l.RemoveAll(_stale ??= x => x.Seq < FirstSeq);
+                }
             }
         }
 
@@ -246,6 +261,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
     private static void SetMatched(StoredEvent e, int level)
     {
         e.Matched = level;
+        e.FirstList?.Mark(e.FirstSeq, level);
         if (e.Memberships != null) foreach (var (l, seq) in e.Memberships) l.Mark(seq, level);
     }
 
@@ -261,6 +277,16 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         public string[]? LastEvents;
         public string? Previous;
         public int Matched;
+        /// <summary>The message: LogSource[LogStart..] (not copied out of the line).</summary>
+        public string LogSource = "";
+        public int LogStart;
+        public ReadOnlySpan<char> LogSpan => LogSource.AsSpan(LogStart);
+
+        public void Reset(LogEvent ev)
+        {
+            Ev = ev; SrcUser = DstUser = DecoderName = Previous = null;
+            Decoder = null; Stored = null; LastEvents = null; Matched = 0;
+        }
     }
 
     private sealed class StoredEvent
@@ -269,16 +295,20 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         public string? SrcIp, DstIp, SrcPort, DstPort, DstUser, Id, Url, Hostname, Location, FullLog, Log;
         public EventCategory Category;
         public int Matched;
+        /// <summary>The first list the event is in (most are in one), then the others.</summary>
+        public CorrList? FirstList;
+        public long FirstSeq;
         public List<(CorrList List, long Seq)>? Memberships;
     }
 
-    private static StoredEvent Snapshot(Ctx c)
+    private StoredEvent Snapshot(Ctx c)
     {
         var e = c.Ev;
+        bool keepLog = _hasIfMatchedRegex;      // only if_matched_regex reads a stored event's message
         var s = new StoredEvent
         {
             Time = e.ReceivedAt, SrcIp = e.SrcIp, DstIp = e.DstIp, SrcPort = e.SrcPort, DstPort = e.DstPort, DstUser = c.DstUser,
-            Id = e.Id, Url = e.Url, Hostname = e.Hostname, Location = e.Location, FullLog = e.FullLog, Log = e.Log,
+            Id = e.Id, Url = e.Url, Hostname = e.Hostname, Location = e.Location, FullLog = e.FullLog, Log = keepLog ? e.Log : null,
             Category = c.Decoder?.Type ?? EventCategory.Syslog, Matched = c.Matched,
         };
         c.Stored = s;
@@ -289,7 +319,8 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
     private DecoderDefinition? Decode(Ctx c)
     {
         var ev = c.Ev;
-        var log = ev.Log ?? "";
+        var (log, lo) = ev.LogSlice;          // the message is log[lo..]
+        int logLen = log.Length - lo;
         var pname = ev.ProgramName;
         // Which decoders take a program name depends on the name only: computed once per distinct name.
         var list = pname != null ? CandidatesFor(pname) : _set.DecodersWithoutProgramName;
@@ -299,7 +330,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             int pmatch = 0;
             if (node.Prematch != null)
             {
-                if (!node.Prematch.IsMatch(log) || !node.Prematch.TryMatch(log, _caps, out int after)) continue;
+                if (!node.Prematch.TryMatchEnd(log, lo, _caps, out int after)) continue;
                 pmatch = after;
             }
             var info = node;
@@ -316,9 +347,9 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
                     var ch = children[i];
                     if (ch.Prematch != null)
                     {
-                        int bas = ch.PrematchAfterParent ? Math.Min(pmatch, log.Length) : 0;
-                        // the allocation-free test first; the end of the match only for the child that matches
-                        if (ch.Prematch.IsMatch(log.AsSpan(bas)) && ch.Prematch.TryMatch(bas == 0 ? log : log[bas..], _caps, out int after))
+                        int bas = ch.PrematchAfterParent ? Math.Min(pmatch, logLen) : 0;
+                        // allocation-free for the OSSEC dialects: the suffix after the parent is matched in place
+                        if (ch.Prematch.TryMatchEnd(log, lo + bas, _caps, out int after))
                         {
                             cmatch = bas + after;
                             info = ch;
@@ -340,7 +371,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             if (nn == null) return info;
             if (nn.PluginDecoder != null)
             {
-                PluginDecoders.Run(nn.PluginDecoder, ev, log, c);
+                PluginDecoders.Run(nn.PluginDecoder, ev, ev.Log ?? "", c);
                 return info;
             }
             int regexPrev = -1;
@@ -354,9 +385,8 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
                     RegexOffset.AfterRegex => regexPrev < 0 ? cmatch : regexPrev,
                     _ => 0,
                 };
-                if (start > log.Length) start = log.Length;
-                var text = start == 0 ? log : log[start..];
-                if (!nn.Regex.TryMatch(text, _caps, out int after))
+                if (start > logLen) start = logLen;
+                if (!nn.Regex.TryMatch(log, lo + start, _caps, out int after))
                 {
                     if (nn.GetNext && idx >= 0 && idx + 1 < children.Count) { idx++; nn = children[idx]; continue; }
                     return info;
@@ -445,15 +475,21 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         for (int i = 0; i < conds.Count; i++)
         {
             var cd = conds[i];
-            var v = FieldValue(cd.Field, c);
-            if (v == null) return null;
-            if (cd.Pattern.IsMatch(v) == cd.Negate) return null;
+            bool hit;
+            if (cd.Field == RuleField.Log) hit = cd.Pattern.IsMatch(c.LogSpan);
+            else
+            {
+                var v = FieldValue(cd.Field, c);
+                if (v == null) return null;
+                hit = cd.Pattern.IsMatch(v);
+            }
+            if (hit == cd.Negate) return null;
         }
         if (rule.ActionEquals != null && (ev.Action == null || !string.Equals(ev.Action, rule.ActionEquals, StringComparison.OrdinalIgnoreCase))) return null;
         if (rule.SrcIp != null && (ev.SrcIp == null || !IpMatcher.FoundInList(rule.SrcIp, ev.SrcIp))) return null;
         if (rule.DstIp != null && (ev.DstIp == null || !IpMatcher.FoundInList(rule.DstIp, ev.DstIp))) return null;
         if (rule.CompiledRule != null && !CompiledRule(rule.CompiledRule, c)) return null;
-        if (rule.MaxSize > 0 && (ev.Log?.Length ?? 0) < rule.MaxSize) return null;
+        if (rule.MaxSize > 0 && c.LogSource.Length - c.LogStart < rule.MaxSize) return null;
         if (rule.TimeRanges != null || rule.WeekdayMask != 0)
         {
             var local = ev.ReceivedAt.ToLocalTime();
@@ -615,7 +651,8 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         var first = list.Items[^1].E;
         var now = ev.ReceivedAt;
         int count = 0;
-        List<string>? collected = null;
+        var collected = _collected;          // reused: a window that does not fire allocates nothing
+        collected.Clear();
         var category = c.Decoder?.Type ?? EventCategory.Syslog;
         for (int i = entries.Count - 1; i >= 0; i--)
         {
@@ -638,7 +675,6 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
             if ((opts & ContextOptions.DifferentUrl) != 0 && (lf.Url == null || ev.Url == null || lf.Url == ev.Url)) continue;
             if ((opts & ContextOptions.DifferentSrcIp) != 0 && (lf.SrcIp == null || ev.SrcIp == null || lf.SrcIp == ev.SrcIp)) continue;
 
-            collected ??= new List<string>();
             if (collected.Count <= 10) collected.Add(lf.FullLog ?? "");
             if (count < rule.Frequency) { count++; continue; }
             c.Matched = rule.Level;
@@ -658,7 +694,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         long n = Interlocked.Increment(ref s_counter);
         return new Alert
         {
-            AlertId = ev.ReceivedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) + "." + n.ToString(CultureInfo.InvariantCulture),
+            AlertId = string.Create(CultureInfo.InvariantCulture, $"{ev.ReceivedAt.ToUnixTimeSeconds()}.{n}"),
             Time = ev.ReceivedAt,
             RuleId = rule.Id,
             Level = rule.Level,

@@ -202,6 +202,15 @@ public sealed class ConfigurationEditor
         _changes.Add($"Set {section}/{element} = {string.Join(", ", values)}");
     }
 
+    /// <summary>Sets a Hids extension setting in &lt;hids&gt;, or where the file already has it (e.g. &lt;global&gt;&lt;smtp_port&gt;).</summary>
+    public void SetHidsSetting(string element, string? value)
+    {
+        if (value is null) return;
+        var inGlobal = Sections("global").Any(g => g.Elements(element).Any());
+        var inHids = Sections("hids").Any(h => h.Elements(element).Any());
+        SetValue(inGlobal && !inHids ? "global" : "hids", element, value);
+    }
+
     public static string YesNo(bool b) => b ? "yes" : "no";
 
     /// <summary>Creates or updates the &lt;active-response&gt; block of a command. Null arguments leave a field alone.</summary>

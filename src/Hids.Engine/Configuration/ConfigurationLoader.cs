@@ -317,6 +317,11 @@ public static class ConfigurationLoader
                     case "alerts_log": if (YesNo(c) is bool al) g.AlertsLog = al; break;
                     case "memory_size": if (Int(c, 1, 1_000_000) is int ms) g.MemorySize = ms; break;
                     case "stats": if (YesNo(c) is bool st) g.StatsEnabled = st; break;
+                    // Hids SMTP extensions, also accepted in <global> (their home is <hids>, which keeps the file OSSEC-valid)
+                    case "smtp_port" or "smtp_security" or "smtp_user" or "smtp_password_file" or "hosts_deny_path" or "alert_retention_days":
+                        _ctx.Add(DiagnosticSeverity.Info, ConfigCodes.NotModelled, c.Position, $"<{c.Name}> is a Hids extension; OSSEC rejects it in <global>.", $"Move it into <hids> to keep the file OSSEC-valid.");
+                        HidsSetting(c);
+                        break;
                     default: Unknown(c, "global", Schema.Global, Schema.GlobalOssecOnly); break;
                 }
             }
@@ -714,8 +719,12 @@ public static class ConfigurationLoader
         private void Hids(XNode2 s)
         {
             NoAttributes(s);
+            foreach (var c in s.Children) HidsSetting(c);
+        }
+
+        private void HidsSetting(XNode2 c)
+        {
             var h = _cfg.Hids; var g = _cfg.Global;
-            foreach (var c in s.Children)
             {
                 switch (c.Name)
                 {
@@ -727,7 +736,7 @@ public static class ConfigurationLoader
                     case "alert_retention_days": if (Int(c, 0, 36500, "days") is int days) g.AlertRetentionDays = days; break;
                     case "max_line_length": if (Int(c, 256, 16 * 1024 * 1024, "bytes") is int ml) h.MaxLineLength = ml; break;
                     case "operational_log_max_bytes": if (Int(c, 4096, int.MaxValue, "bytes") is int ol) h.OperationalLogMaxBytes = ol; break;
-                    case "firewall_backend": if (Choice(c, "auto", "nftables", "iptables", "none") is string fb) h.FirewallBackend = fb; break;
+                    case "firewall_backend": if (Choice(c, "auto", "nftables", "nft", "iptables", "none") is string fb) h.FirewallBackend = fb; break;
                     case "nft_table": h.NftTable = Text(c); break;
                     case "offence_window": if (Int(c, 1, 525_600, "minutes") is int ow) h.OffenceWindowMinutes = ow; break;
                     case "diff_size_limit": if (Int(c, 0, int.MaxValue, "bytes") is int dl) _cfg.Syscheck.DiffSizeLimit = dl; break;

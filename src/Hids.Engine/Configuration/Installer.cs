@@ -81,7 +81,8 @@ public static class Installer
         {
             if (Directory.Exists(d)) continue;
             Directory.CreateDirectory(d);
-            if (!OperatingSystem.IsWindows() && (d == paths.Queue || d == paths.Etc || d == paths.VarRun))
+            // Logs hold auth.log lines and report_changes diffs of /etc files: not for every local user.
+            if (!OperatingSystem.IsWindows() && (d == paths.Queue || d == paths.Etc || d == paths.VarRun || d == paths.Logs || d == paths.AlertsDir))
                 File.SetUnixFileMode(d, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
             r.Created.Add(d + "/");
         }

@@ -115,9 +115,16 @@ public sealed class LoopbackSmtp : IDisposable
     public ConcurrentQueue<MimeMessage> Received { get; } = new();
     public ConcurrentQueue<string[]> Envelopes { get; } = new();
 
-    public LoopbackSmtp(int? port = null, bool start = true)
+    /// <summary>When set, the server requires AUTH with this user and password (plain, over loopback).</summary>
+    public (string User, string Password)? RequireAuth { get; }
+    public int FailedLogins;
+    /// <summary>Messages this predicate accepts are refused permanently (554), as a server does with a too-large or policy-rejected mail.</summary>
+    public Func<MimeMessage, bool>? Reject { get; set; }
+
+    public LoopbackSmtp(int? port = null, bool start = true, (string, string)? requireAuth = null)
     {
         Port = port ?? FreeTcpPort();
+        RequireAuth = requireAuth;
         if (start) Start();
     }
 
@@ -134,10 +141,15 @@ public sealed class LoopbackSmtp : IDisposable
     {
         var options = new SmtpServerOptionsBuilder()
             .ServerName("localhost")
-            .Endpoint(b => b.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)))
+            .Endpoint(b =>
+            {
+                b.Endpoint(new IPEndPoint(IPAddress.Loopback, Port));
+                if (RequireAuth is not null) b.AuthenticationRequired().AllowUnsecureAuthentication();
+            })
             .Build();
         var sp = new ServiceProvider();
         sp.Add(new Store(this));
+        if (RequireAuth is not null) sp.Add(new Auth(this));
         _server = new SmtpServer.SmtpServer(options, sp);
         _cts = new CancellationTokenSource();
         _task = _server.StartAsync(_cts.Token);
@@ -169,6 +181,18 @@ public sealed class LoopbackSmtp : IDisposable
 
     public void Dispose() => Stop();
 
+    private sealed class Auth : SmtpServer.Authentication.IUserAuthenticator
+    {
+        private readonly LoopbackSmtp _owner;
+        public Auth(LoopbackSmtp owner) { _owner = owner; }
+        public Task<bool> AuthenticateAsync(SmtpServer.ISessionContext context, string user, string password, CancellationToken token)
+        {
+            var ok = _owner.RequireAuth is { } r && r.User == user && r.Password == password;
+            if (!ok) Interlocked.Increment(ref _owner.FailedLogins);
+            return Task.FromResult(ok);
+        }
+    }
+
     private sealed class Store : IMessageStore
     {
         private readonly LoopbackSmtp _owner;
@@ -176,7 +200,10 @@ public sealed class LoopbackSmtp : IDisposable
         public Task<SmtpReply> SaveAsync(SmtpServer.ISessionContext context, SmtpServer.IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
             using var ms = new MemoryStream(buffer.ToArray());
-            _owner.Received.Enqueue(MimeMessage.Load(ms));
+            var message = MimeMessage.Load(ms);
+            if (_owner.Reject?.Invoke(message) == true)
+                return Task.FromResult(new SmtpReply(SmtpServer.Protocol.SmtpReplyCode.TransactionFailed, "rejected by policy"));
+            _owner.Received.Enqueue(message);
             _owner.Envelopes.Enqueue(transaction.To.Select(t => t.User + "@" + t.Host).ToArray());
             return Task.FromResult(SmtpReply.Ok);
         }

@@ -221,6 +221,26 @@ public sealed class MailTests : IDisposable
     }
 
     [Fact]
+    public void A_message_the_server_refuses_permanently_is_kept_aside_and_the_mail_behind_it_still_goes_out()
+    {
+        using var smtp = new LoopbackSmtp();
+        smtp.Reject = m => Body(m).Contains("/etc/poison");
+        var s = Settings(smtp.Port);
+        s.Granular.Add(new EmailAlertOptions { EmailTo = { "each@example.com" }, DoNotGroup = true, DoNotDelay = true });
+        s.To.Clear();
+        using var n = Notifier(s);
+        var poison = GuideAlerts.Rule550(); poison.Syscheck!.Path = "/etc/poison"; poison.FullLog = "Integrity checksum changed for: '/etc/poison'";
+        n.Write(poison);
+        n.Write(GuideAlerts.Rule550(GuideAlerts.Jan30.AddSeconds(1)));
+        n.Flush();
+        var got = Assert.Single(smtp.WaitFor(1));
+        Assert.DoesNotContain("/etc/poison", Body(got));
+        Assert.Equal(0, n.Status.Queued);
+        Assert.Single(Directory.GetFiles(Path.Combine(Queue, "out", "rejected")));
+        Assert.Equal(1, n.Status.Failed);
+    }
+
+    [Fact]
     public void A_restart_loses_no_queued_pending_or_held_mail()
     {
         var port = LoopbackSmtp.FreeTcpPort();
@@ -328,5 +348,38 @@ public sealed class MailTests : IDisposable
         var bad = SmtpSender.SendTest(s, msg);
         Assert.False(bad.Success);
         Assert.Contains("127.0.0.1", bad.Error);
+    }
+
+    [Fact]
+    public void Smtp_authentication_reads_the_password_file()
+    {
+        using var smtp = new LoopbackSmtp(requireAuth: ("hids", "s3cret pass"));
+        var pwFile = _dir.Combine("smtp.pw");
+        File.WriteAllText(pwFile, "s3cret pass\n");
+        var s = Settings(smtp.Port);
+        s.Smtp.User = "hids"; s.Smtp.PasswordFile = pwFile;
+        using (var n = Notifier(s))
+        {
+            n.Write(GuideAlerts.Rule550());
+            n.Flush();
+            Assert.Single(smtp.WaitFor(1));
+        }
+        File.WriteAllText(pwFile, "wrong");
+        using (var n = Notifier(s))
+        {
+            n.Write(GuideAlerts.Rule553());
+            n.Flush();
+            Assert.Equal(1, n.Status.Queued);          // kept for the next attempt
+            Assert.Contains("uthentica", n.Status.LastError);
+            Assert.Single(smtp.Received);
+        }
+        // Without credentials the server refuses the mail: the test result says so.
+        var msg = new MimeMessage();
+        msg.From.Add(MailboxAddress.Parse("hids@deft.example")); msg.To.Add(MailboxAddress.Parse("admin@example.com"));
+        msg.Subject = "t"; msg.Body = new TextPart("plain") { Text = "x" };
+        var r = SmtpSender.SendTest(new SmtpSettings { Server = "127.0.0.1", Port = smtp.Port, From = "hids@deft.example", TimeoutMs = 5000 }, msg);
+        Assert.False(r.Success);
+        Assert.Contains("AUTH", r.Capabilities);
+        Assert.NotNull(r.Error);
     }
 }

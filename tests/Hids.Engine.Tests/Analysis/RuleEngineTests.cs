@@ -208,6 +208,27 @@ public sealed class RuleEngineTests
     }
 
     [Fact]
+    public void A_reused_event_reports_each_lines_message_and_takes_a_message_set_by_hand()
+    {
+        using var e = new RuleEngine(Load(), new RuleEngineOptions { Hostname = "me" });
+        var ev = Ev("Feb  9 11:44:56 web1 sshd[1234]: Failed password for root from 192.168.1.7 port 22 ssh2");
+        var r = e.Evaluate(ev);
+        Assert.Equal(5716, r.Rule!.Id);
+        Assert.Equal("Failed password for root from 192.168.1.7 port 22 ssh2", r.Event.Log);
+        Assert.Equal("web1", ev.Hostname);
+        Assert.Equal("sshd", ev.ProgramName);
+        ev.FullLog = "Feb  9 11:44:57 web2 sshd[1235]: Failed password for bob from 10.1.1.1 port 22 ssh2";
+        ev.DecoderName = null;
+        r = e.Evaluate(ev);
+        Assert.Equal(5717, r.Rule!.Id);                       // the 10.0.0.0/8 child: the new line's fields were used
+        Assert.Equal("Failed password for bob from 10.1.1.1 port 22 ssh2", ev.Log);
+        Assert.Equal("web2", ev.Hostname);
+        Assert.Equal("Feb  9 11:44:57", ev.LogTimestamp);
+        ev.Log = "set by hand";
+        Assert.Equal("set by hand", ev.Log);
+    }
+
+    [Fact]
     public void Command_output_is_not_pre_decoded_as_syslog()
     {
         using var e = new RuleEngine(Load(), new RuleEngineOptions { Hostname = "me" });

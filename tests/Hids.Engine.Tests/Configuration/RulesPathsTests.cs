@@ -50,3 +50,26 @@ public class LoadInstanceTests
         Assert.Contains("nope_rules.xml", w.Message);
     }
 }
+
+public class HidsExtensionTests
+{
+    [Fact]
+    public void SmtpExtensionsAreAcceptedInGlobalAndInHids()
+    {
+        var r = ConfigurationLoader.LoadText("<ossec_config><global><smtp_port>2526</smtp_port><smtp_security>tls</smtp_security></global><hids><offence_window>60</offence_window><firewall_backend>nft</firewall_backend></hids></ossec_config>", "/t/o.conf");
+        Assert.False(r.HasErrors, string.Join("\n", r.Errors));
+        Assert.Equal(2526, r.Configuration.Global.SmtpPort);
+        Assert.Equal("tls", r.Configuration.Global.SmtpSecurity);
+        Assert.Equal(60, r.Configuration.Hids.OffenceWindowMinutes);
+        Assert.Equal(2, r.Diagnostics.Count(d => d.Severity == DiagnosticSeverity.Info));
+    }
+
+    [Fact]
+    public void EditorUpdatesAnExtensionWhereItAlreadyIs()
+    {
+        var e = new ConfigurationEditor("<ossec_config>\n  <global>\n    <smtp_port>25</smtp_port>\n  </global>\n</ossec_config>\n", "/t/o.conf");
+        e.SetHidsSetting("smtp_port", "2525");
+        e.SetHidsSetting("smtp_security", "starttls");
+        Assert.Equal("<ossec_config>\n  <global>\n    <smtp_port>2525</smtp_port>\n  </global>\n\n  <hids>\n    <smtp_security>starttls</smtp_security>\n  </hids>\n</ossec_config>\n", e.Text);
+    }
+}

@@ -281,10 +281,16 @@ public sealed class OsRegex : IPattern
     public bool TryMatch(string input, List<string> captures, out int endIndex)
     {
         ArgumentNullException.ThrowIfNull(input);
+        return TryMatch(input.AsSpan(), captures, out endIndex);
+    }
+
+    /// <summary><see cref="TryMatch(string, List{string}, out int)"/> on a span (no copy of a suffix of a line).</summary>
+    public bool TryMatch(ReadOnlySpan<char> input, List<string> captures, out int endIndex)
+    {
         ArgumentNullException.ThrowIfNull(captures);
         captures.Clear();
         endIndex = -1;
-        var s = CutAtNul(input.AsSpan());
+        var s = CutAtNul(input);
         Span<int> marks = stackalloc int[_maxParens + 1];
         foreach (var a in _alts)
         {

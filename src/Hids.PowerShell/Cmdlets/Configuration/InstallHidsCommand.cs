@@ -54,6 +54,11 @@ public partial class InstallHidsCommand : PSCmdlet
             ThrowTerminatingError(new ErrorRecord(ex, "InstallFailed", ex is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError, ResolvedPath));
             return;
         }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "InvalidValue", ErrorCategory.InvalidArgument, ResolvedPath));
+            return;
+        }
         if (result.ShippedRules is null)
             WriteWarning("The module's ruleset (rules/) was not found; the instance has no shipped rules. Reinstall the module or copy rules/ by hand.");
         if (result.Skipped.Count > 0)

@@ -57,8 +57,8 @@ public sealed class SetHidsEmailCommand : HidsConfigurationCmdlet
             ed.SetValue("global", "email_from", From);
             if (b.ContainsKey(nameof(MaxPerHour))) ed.SetValue("global", "email_maxperhour", I(MaxPerHour));
             if (b.ContainsKey(nameof(AlertLevel))) ed.SetValue("alerts", "email_alert_level", I(AlertLevel));
-            if (b.ContainsKey(nameof(SmtpPort))) ed.SetValue("hids", "smtp_port", I(SmtpPort));
-            if (b.ContainsKey(nameof(SmtpSecurity))) ed.SetValue("hids", "smtp_security", SmtpSecurity.ToString().ToLowerInvariant());
+            if (b.ContainsKey(nameof(SmtpPort))) ed.SetHidsSetting("smtp_port", I(SmtpPort));
+            if (b.ContainsKey(nameof(SmtpSecurity))) ed.SetHidsSetting("smtp_security", SmtpSecurity.ToString().ToLowerInvariant());
         });
         if (outcome is EditOutcome.Failed or EditOutcome.WhatIf) return;
         if (LoadConfiguration(failOnErrors: false) is { } cfg) WriteObject(HidsEmailSettings.Create(Paths.Root, cfg));
