@@ -20,17 +20,28 @@ if (-not $InProcess) {
     exit $LASTEXITCODE
 }
 
+# Active response stays inside the instance (hosts.deny there, no firewall): a demo/bench must not block hosts.
+function Protect-DemoInstance([string] $r) {
+    $conf = Join-Path $r 'etc/ossec.conf'
+    $t = Get-Content $conf -Raw
+    if ($t -notmatch '<firewall_backend>') {
+        $t = $t.TrimEnd() + "`n<ossec_config>`n  <hids>`n    <hosts_deny_path>$r/hosts.deny</hosts_deny_path>`n    <firewall_backend>none</firewall_backend>`n  </hids>`n</ossec_config>`n"
+        [IO.File]::WriteAllText($conf, $t)
+    }
+}
 function Step([string] $text) { Write-Host "`n== $text" -ForegroundColor Cyan }
 Import-Module $ModulePath
 $temp = -not $Path
 if ($temp) { $Path = Join-Path ([IO.Path]::GetTempPath()) ("hids-demo-" + [guid]::NewGuid().ToString('n').Substring(0, 8)) }
 $Path = [IO.Path]::GetFullPath($Path)
-$www = Join-Path $Path 'demo-www'
+# the watched web folder lives beside the instance: syscheck ignores the instance's own folders
+$www = $Path.TrimEnd('/') + '-www'
 $dpkg = Join-Path $Path 'demo-dpkg.log'
 
 try {
     Step "Install-Hids -Path $Path -Type Local"
     Install-Hids -Path $Path -Type Local -EmailTo 'root@localhost' | Out-Host
+    Protect-DemoInstance $Path
 
     Step 'Test-HidsConfiguration'
     $diag = @(Test-HidsConfiguration -Instance $Path)
@@ -46,10 +57,10 @@ try {
     Step "Add-HidsDirectory $www -Realtime -ReportChanges; Set-HidsSyscheck -AlertNewFiles; Set-HidsRule -Id 554 -Level 7"
     New-Item -ItemType Directory -Force $www | Out-Null
     Set-Content $dpkg '2015-01-30 09:00:00 startup archives unpack'
-    Add-HidsDirectory -Instance $Path -Path $www -Realtime -ReportChanges
-    Set-HidsSyscheck -Instance $Path -AlertNewFiles
-    if (Get-Command Set-HidsRule -Module Hids -ErrorAction SilentlyContinue) { Set-HidsRule -Instance $Path -Id 554 -Level 7 }
-    Add-HidsLogFile -Instance $Path -Path $dpkg -LogFormat syslog
+    Add-HidsDirectory -Instance $Path -Path $www -Realtime -ReportChanges | Out-Null
+    Set-HidsSyscheck -Instance $Path -AlertNewFiles | Out-Null
+    Set-HidsRule -Instance $Path -Id 554 -Level 7 | Out-Null
+    Add-HidsLogFile -Instance $Path -Path $dpkg -LogFormat syslog | Out-Null
     # the demo scans only its own folder (the default /etc, /usr/bin, ... scan takes minutes)
     Get-HidsDirectory -Instance $Path | Where-Object Path -ne $www | Remove-HidsDirectory -Instance $Path -Confirm:$false
 
@@ -83,5 +94,5 @@ finally {
     # runs on Ctrl+C too
     Step 'Stop-HidsMonitor'
     Stop-HidsMonitor -Instance $Path -Force | Out-Host
-    Write-Host "Instance kept at $Path (operational log: $Path/logs/ossec.log)"
+    Write-Host "Instance kept at $Path (operational log: $Path/logs/ossec.log; watched folder $www)"
 }

@@ -48,6 +48,12 @@ public static class Program
         if (!foreground) UnixNative.NewSession();
         Directory.CreateDirectory(paths.VarRun);
         using var log = new OperationalLog(paths.OperationalLog) { Echo = foreground };
+        // A daemon's stderr is /dev/null: a crash must leave its reason in ossec.log.
+        AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+        {
+            log.Write(LogLevel.Critical, Component, "Unhandled exception; the monitor stops: " + e.ExceptionObject);
+            MonitorControl.TryDelete(paths.PidFile);
+        };
         return Run(paths, parts, log, foreground);
     }
 

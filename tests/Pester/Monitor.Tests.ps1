@@ -14,6 +14,7 @@ Describe 'Monitor: lifecycle' {
         function script:New-QuietInstance {
             $r = New-HidsTestRoot 'mon'
             Install-Hids -Path $r -Type Local -EmailTo 'root@localhost' | Out-Null
+            Protect-HidsTestInstance -Root $r
             # only the instance's own folders: no scan of the host, no rootkit checks, no e-mail
             Get-HidsDirectory -Instance $r | Remove-HidsDirectory -Instance $r -Confirm:$false
             $conf = Join-Path $r 'etc/ossec.conf'
@@ -44,7 +45,7 @@ Describe 'Monitor: lifecycle' {
             $daemonPid = $st.Pid
             [int](Get-Content (Join-Path $r 'var/run/hidsd.pid')) | Should -Be $daemonPid
             # its own session: it outlives this pwsh and Ctrl+C here does not reach it
-            $sid = (Get-Content "/proc/$daemonPid/stat").Split(')')[1].Trim().Split(' ')[4]
+            $sid = (Get-Content "/proc/$daemonPid/stat").Split(')')[1].Trim().Split(' ')[3]
             $sid | Should -Be "$daemonPid"
 
             Start-HidsMonitor -Instance $r -ErrorVariable e -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
@@ -102,6 +103,36 @@ Describe 'Monitor: lifecycle' {
         try {
             Start-HidsMonitor -Instance $r -WhatIf | Should -BeNullOrEmpty
             (Get-HidsStatus -Instance $r).Running | Should -BeFalse
+        } finally { Remove-Item $r -Recurse -Force }
+    }
+}
+
+Describe 'Monitor: systemd unit' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+        Import-HidsUnderTest
+    }
+    It 'Install-Hids -Service -UnitPath writes a hardened Type=notify unit that systemd-analyze accepts' {
+        $r = New-HidsTestRoot 'unit'
+        try {
+            $unit = Join-Path $r 'hids.service'
+            $out = Install-Hids -Path (Join-Path $r 'inst') -Type Local -Service -UnitPath $unit
+            $svc = $out | Where-Object { $_ -is [Hids.Engine.Monitor.ServiceInstallResult] }
+            $svc.UnitPath | Should -Be $unit
+            $svc.Enabled | Should -BeFalse     # not in a systemd folder: never enabled
+            $text = Get-Content $unit -Raw
+            $text | Should -Match '(?m)^Type=notify$'
+            $text | Should -Match '(?m)^Restart=on-failure$'
+            $text | Should -Match ('(?m)^ExecStart=.*hidsd\.dll" --instance "' + [regex]::Escape((Join-Path $r 'inst')) + '" --foreground$')
+            $text | Should -Match ('(?m)^ReadWritePaths="' + [regex]::Escape((Join-Path $r 'inst')) + '"')
+            $text | Should -Match '(?m)^CapabilityBoundingSet=.*CAP_DAC_READ_SEARCH.*CAP_NET_ADMIN'
+            $text | Should -Match '(?m)^NoNewPrivileges=yes$'
+            if (Get-Command systemd-analyze -ErrorAction SilentlyContinue) {
+                $o = & systemd-analyze verify $unit 2>&1
+                $LASTEXITCODE | Should -Be 0 -Because "$o"
+            }
+            # idempotent
+            Install-Hids -Path (Join-Path $r 'inst') -Service -UnitPath $unit | Where-Object { $_ -is [Hids.Engine.Monitor.ServiceInstallResult] } | ForEach-Object Changed | Should -BeFalse
         } finally { Remove-Item $r -Recurse -Force }
     }
 }

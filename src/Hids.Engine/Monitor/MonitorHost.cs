@@ -91,9 +91,6 @@ public sealed class MonitorHost : IDisposable
         _startedAt = DateTimeOffset.Now;
         _log.Info(Component, $"Starting Hids {Version} for instance {_paths.Root} (pid {Environment.ProcessId}).");
 
-        _analysisThread = new Thread(AnalysisLoop) { IsBackground = true, Name = "hids-analysisd" };
-        _analysisThread.Start();
-
         var ctx = new MonitorContext(_paths, config, Emit, _log);
         foreach (var (name, create) in _parts.Components)
         {
@@ -107,8 +104,9 @@ public sealed class MonitorHost : IDisposable
             catch (Exception ex) { _log.Error(Component, $"{name} could not be created: {ex.Message}"); }
         }
 
-        // The monitor's own start event (rule 502) is the first thing analysed: emitted once the sinks exist (the
-        // alert dispatcher is created above), else its alert would reach no output.
+        // Sinks exist before anything is analysed; the monitor's own start event (rule 502) is analysed first.
+        _analysisThread = new Thread(AnalysisLoop) { IsBackground = true, Name = "hids-analysisd" };
+        _analysisThread.Start();
         Emit(new LogEvent { Location = StartLocation, FullLog = StartMessage, LogFormat = "syslog", ReceivedAt = DateTimeOffset.Now });
 
         _collector = new LogCollector(new LogCollectorOptions
@@ -211,6 +209,7 @@ public sealed class MonitorHost : IDisposable
             EventsReceived = Interlocked.Read(ref _received), EventsAnalyzed = Interlocked.Read(ref _analyzed),
             EventsDropped = Interlocked.Read(ref _dropped), AlertsTotal = Interlocked.Read(ref _alerts), LastAlertAt = _lastAlert,
             ResidentMemoryBytes = MonitorControl.ResidentBytes(Environment.ProcessId),
+            ManagedHeapBytes = GC.GetGCMemoryInfo().TotalCommittedBytes,
             Unavailable = _parts.Unavailable.ToList(),
         };
         lock (_recentAlerts)
@@ -268,9 +267,30 @@ public sealed class MonitorHost : IDisposable
 
     private readonly object _statusGate = new();
 
+    private long _analyzedAtLastCheck = -1;
+    private DateTime _lastActivity = DateTime.UtcNow;
+    private long _committedAfterTrim;
+
+    /// <summary>
+    /// After a burst (start-up scans, a storm of events) the GC keeps the heap it grew to; a monitor that then idles for
+    /// months should give it back. When nothing was analysed for 30 s and the committed heap grew by more than 4 MB
+    /// since the last trim, one aggressive, compacting collection returns the memory to the system.
+    /// </summary>
+    private void TrimWhenIdle()
+    {
+        var analyzed = Interlocked.Read(ref _analyzed);
+        if (analyzed != _analyzedAtLastCheck) { _analyzedAtLastCheck = analyzed; _lastActivity = DateTime.UtcNow; return; }
+        if (DateTime.UtcNow - _lastActivity < TimeSpan.FromSeconds(30)) return;
+        var committed = GC.GetGCMemoryInfo().TotalCommittedBytes;
+        if (committed < _committedAfterTrim + 4 * 1024 * 1024) return;
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        _committedAfterTrim = GC.GetGCMemoryInfo().TotalCommittedBytes;
+    }
+
     public void WriteStatus()
     {
         if (!_options.WriteStatusFile) return;
+        try { if (_state == "Running") TrimWhenIdle(); } catch (Exception) { }
         lock (_statusGate)
         {
             try { GetStatus().Write(_paths.StatusFile); }

@@ -1,5 +1,6 @@
 using Hids.Engine.ActiveResponse;
 using Hids.Engine.Alerts;
+using Hids.Engine.Rootcheck;
 using Hids.Engine.Syscheck;
 using Hids.Engine.Analysis;
 using Hids.Engine.Configuration;
@@ -71,13 +72,13 @@ public sealed class MonitorParts
             return new AnalyzerCheck(engine, r.Diagnostics, false);
         };
         // Sources first (stopped before the queue is drained), then the sinks: the dispatcher before the responder.
-        p.Components.Add(("syscheck", ctx =>
+        p.Components.Add(("syscheck", SyscheckMonitorPart.Create));
+        p.Components.Add(("rootcheck", ctx =>
         {
-            if (ctx.Configuration.Syscheck.Disabled) return null;
-            var s = new SyscheckService(ctx.Paths, ctx.Configuration.Syscheck, ctx.Emit, ctx.Log);
-            return new MonitorPart("syscheck") { Start = s.Start, Status = () => s.Status, Owner = s, IsSource = true };
+            if (ctx.Configuration.Rootcheck.Disabled) return null;
+            var r = new RootcheckService(ctx.Paths, ctx.Configuration.Rootcheck, ctx.Emit, ctx.Log);
+            return new MonitorPart("rootcheck") { Start = r.Start, Status = () => r.Status, Owner = r, IsSource = true };
         }));
-        p.Unavailable.Add("rootcheck");
         p.Components.Add(("alerts", ctx =>
         {
             var d = AlertOutputs.Create(ctx.Paths, ctx.Configuration, ctx.Log);
@@ -85,7 +86,8 @@ public sealed class MonitorParts
         }));
         p.Components.Add(("active-response", ctx =>
         {
-            var r = new ActiveResponder(ctx.Paths, ctx.Configuration, ctx.Emit, ctx.Log);
+            // Expiries are checked every second (block timeouts are minutes); a 250 ms poll costs idle CPU for nothing.
+            var r = new ActiveResponder(ctx.Paths, ctx.Configuration, ctx.Emit, ctx.Log) { ExpiryPollInterval = TimeSpan.FromSeconds(1) };
             return new MonitorPart("active-response") { Start = r.Start, Sink = r, Owner = r };
         }));
         return p;

@@ -28,6 +28,8 @@ public sealed class MonitorStatus
     public int AlertsPerMinute { get; set; }
     public DateTimeOffset? LastAlertAt { get; set; }
     public long ResidentMemoryBytes { get; set; }
+    /// <summary>Memory the .NET GC has committed for the managed heap.</summary>
+    public long ManagedHeapBytes { get; set; }
     public List<TailedFileStatus> Files { get; set; } = new();
     public List<CommandStatus> Commands { get; set; } = new();
     public List<PartStatus> Parts { get; set; } = new();

@@ -6,8 +6,8 @@ namespace Hids.PowerShell.Cmdlets.Configuration;
 
 /// <summary>Install-Hids: creates (or upgrades) an instance, like OSSEC's install.sh in local mode, without questions.</summary>
 [Cmdlet(VerbsLifecycle.Install, "Hids", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(InstallResult))]
-public class InstallHidsCommand : PSCmdlet
+[OutputType(typeof(InstallResult), typeof(Hids.Engine.Monitor.ServiceInstallResult))]
+public partial class InstallHidsCommand : PSCmdlet
 {
     /// <summary>The instance folder; default $env:HIDS_HOME, else /var/hids.</summary>
     [Parameter(Position = 0)]
@@ -69,6 +69,7 @@ public class InstallHidsCommand : PSCmdlet
         foreach (var f in result.Updated) WriteVerbose($"updated {f}");
         AfterInstall(result);
         WriteObject(result);
+        if (Service) InstallService(ResolvedPath);
     }
 
     /// <summary>Extension point for derived behaviour (e.g. a service unit): adjust the options before installing.</summary>
