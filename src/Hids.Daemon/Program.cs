@@ -31,6 +31,7 @@ public static class Program
                 default: Console.Error.WriteLine($"hidsd: unknown argument '{args[i]}' (see --help)"); return ExitUsage;
             }
         }
+        UnixNative.RestrictFileCreationMask();
         var paths = InstancePaths.Resolve(instance);
         if (!File.Exists(paths.OssecConf))
         {

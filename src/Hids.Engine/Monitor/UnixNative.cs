@@ -96,6 +96,12 @@ public static unsafe partial class UnixNative
 
     public static bool NewSession() => setsid() >= 0;
 
+    [LibraryImport("libc")]
+    private static partial uint umask(uint mask);
+
+    /// <summary>Files the monitor creates (alerts.log, alerts.json, ossec.log, state) are not readable by other users.</summary>
+    public static void RestrictFileCreationMask() => umask(0x17 /* 027 */);
+
     /// <summary>Points stdin, stdout and stderr at /dev/null (a daemon keeps no terminal or pipe open).</summary>
     public static void DetachStdio()
     {
