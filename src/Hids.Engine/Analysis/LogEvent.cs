@@ -97,6 +97,14 @@ public sealed class LogEvent
     internal bool DecodedByEngine;
     /// <summary>Syscheck details when the event is a file change.</summary>
     public SyscheckDetails? Syscheck { get; set; }
+
+    /// <summary>
+    /// Called by the monitor once the event went through the rule engine and every alert output took its alert. The log
+    /// collector uses it so that a read position is saved only for lines whose alerts are safe: a crash then re-reads
+    /// lines still in the queue instead of losing their alerts.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Action? Processed { get; set; }
 }
 
 /// <summary>What syscheck knows about a changed file; carried into the alert.</summary>

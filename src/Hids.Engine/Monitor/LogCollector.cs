@@ -15,6 +15,9 @@ public sealed class LogCollectorOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>Where read positions are kept across restarts (written atomically).</summary>
     public string? PositionsFile { get; set; }
+    /// <summary>Save, for each file, the end of the last line whose event was processed (<see cref="LogEvent.Processed"/>)
+    /// instead of the end of the last line read. The monitor sets it: a crash loses no queued line.</summary>
+    public bool SaveProcessedPositions { get; set; }
 }
 
 /// <summary>A tailed file as Get-HidsStatus shows it.</summary>
@@ -126,6 +129,7 @@ public sealed class LogCollector : IDisposable
                     _log.Info(Component, $"File '{t.Path}' was truncated; reading it from the start.");
                     t.Reader.FlushPending(t, this);
                     t.Position = 0; t.Partial.Clear(); t.Skipping = false; t.Unterminated = 0;
+                    lock (t.AckGate) t.Acked = 0;
                     t.Rotations++;
                 }
                 ReadAvailable(t);
@@ -176,6 +180,7 @@ public sealed class LogCollector : IDisposable
         t.Stream = fs;
         t.Inode = st.Inode; t.Device = st.Device;
         t.Position = fromStart ? 0 : Math.Min(position, st.Size);
+        lock (t.AckGate) t.Acked = t.Position;
         t.Partial.Clear(); t.Skipping = false; t.Unterminated = 0;
         t.State = "Open";
         _positionsDirty = true;
@@ -250,7 +255,13 @@ public sealed class LogCollector : IDisposable
     {
         t.LinesRead++;
         if (message.Length == 0) return;
-        _emit(new LogEvent { Location = t.Path, FullLog = message, LogFormat = t.Options.LogFormat, ReceivedAt = DateTimeOffset.Now });
+        var ev = new LogEvent { Location = t.Path, FullLog = message, LogFormat = t.Options.LogFormat, ReceivedAt = DateTimeOffset.Now };
+        if (_options.SaveProcessedPositions)
+        {
+            long inode = t.Inode, end = t.CommittedPosition;
+            ev.Processed = () => { lock (t.AckGate) if (t.Inode == inode && end > t.Acked) t.Acked = end; };
+        }
+        _emit(ev);
     }
 
     public IReadOnlyList<TailedFileStatus> GetStatus()
@@ -283,6 +294,12 @@ public sealed class LogCollector : IDisposable
         return d;
     }
 
+    private long SavedPositionOf(Tracked t)
+    {
+        if (!_options.SaveProcessedPositions) return t.CommittedPosition;
+        lock (t.AckGate) return Math.Min(t.Acked, t.CommittedPosition);
+    }
+
     /// <summary>Writes read positions atomically (temp file + rename).</summary>
     public void SavePositions()
     {
@@ -292,7 +309,7 @@ public sealed class LogCollector : IDisposable
             _positionsDirty = false;
             if (_options.PositionsFile is null) return;
             foreach (var t in _tracked)
-                if (t.Stream is not null) _saved[t.Path] = new SavedPosition { Path = t.Path, Inode = t.Inode, Position = t.CommittedPosition };
+                if (t.Stream is not null) _saved[t.Path] = new SavedPosition { Path = t.Path, Inode = t.Inode, Position = SavedPositionOf(t) };
             try
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(_options.PositionsFile)!);
@@ -344,6 +361,9 @@ public sealed class LogCollector : IDisposable
         public int Rotations;
         /// <summary>Start of the first line not yet handed on: what a restart resumes from.</summary>
         public long CommittedPosition => Math.Max(0, Position - Unterminated);
+        /// <summary>End of the last line whose event the monitor finished with (see LogCollectorOptions.SaveProcessedPositions).</summary>
+        public long Acked;
+        public readonly object AckGate = new();
     }
 
     // ---- log formats ----

@@ -112,7 +112,7 @@ public sealed class MonitorHost : IDisposable
         _collector = new LogCollector(new LogCollectorOptions
         {
             Files = config.LocalFiles, MaxLineLength = config.Hids.MaxLineLength, PollInterval = _options.PollInterval,
-            PositionsFile = Path.Combine(_paths.Queue, "logcollector.positions.json"),
+            PositionsFile = Path.Combine(_paths.Queue, "logcollector.positions.json"), SaveProcessedPositions = true,
         }, Emit, _log);
         _commands = new CommandMonitor(config.LocalFiles, Emit, _log);
 
@@ -169,6 +169,15 @@ public sealed class MonitorHost : IDisposable
     }
 
     private void Analyze(LogEvent ev)
+    {
+        try { AnalyzeAndDispatch(ev); }
+        finally
+        {
+            try { ev.Processed?.Invoke(); } catch (Exception ex) { _log.Error(Component, "Acknowledging an event failed: " + ex.Message); }
+        }
+    }
+
+    private void AnalyzeAndDispatch(LogEvent ev)
     {
         Interlocked.Increment(ref _analyzed);
         if (_analyzer is null) return;
@@ -321,6 +330,7 @@ public sealed class MonitorHost : IDisposable
             try { part.Sink?.Flush(); } catch (Exception ex) { _log.Error(Component, $"{part.Name} flush failed: {ex.Message}"); }
             RunBounded(part.Name, part.Dispose, deadline);
         }
+        _collector?.SavePositions(); // now that the queue is drained, every read line is processed
         (_analyzer as IDisposable)?.Dispose();
         _state = "Stopped";
         WriteStatus();

@@ -121,6 +121,41 @@ public sealed class LogCollectorTests : IDisposable
     }
 
     [Fact]
+    public void With_processed_positions_a_crash_re_reads_lines_whose_events_were_not_processed()
+    {
+        var f = _dir.Combine("q.log");
+        File.WriteAllText(f, "");
+        LogCollector Acking() => new(new LogCollectorOptions
+        {
+            Files = { new LocalFileOptions { Location = f, LogFormat = "syslog" } },
+            PositionsFile = _dir.Combine("positions.json"), SaveProcessedPositions = true,
+        }, _events.Enqueue);
+        using (var c = Acking())
+        {
+            c.PollOnce();
+            File.AppendAllText(f, "one\ntwo\nthree\n");
+            c.PollOnce();
+            var read = new List<LogEvent>(); while (_events.TryDequeue(out var e)) read.Add(e);
+            Assert.Equal(3, read.Count);
+            read[0].Processed!();           // only "one" went through analysis and the outputs ...
+            c.SavePositions();              // ... when the process dies (no Stop)
+        }
+        using (var c = Acking())
+        {
+            c.PollOnce();
+            var again = new List<LogEvent>(); while (_events.TryDequeue(out var e)) again.Add(e);
+            Assert.Equal(new[] { "two", "three" }, again.Select(e => e.FullLog));   // nothing lost, "one" not repeated
+            foreach (var e in again) e.Processed!();
+            c.Stop();
+        }
+        using (var c = Acking())
+        {
+            c.PollOnce();
+            Assert.Empty(Drain());
+        }
+    }
+
+    [Fact]
     public void File_rotated_while_down_is_read_whole()
     {
         var f = _dir.Combine("d.log");
