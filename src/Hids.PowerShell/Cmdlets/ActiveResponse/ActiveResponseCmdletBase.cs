@@ -18,11 +18,14 @@ public abstract class ActiveResponseCmdletBase : HidsInstanceCmdlet
 {
     private ActiveResponseService? _service;
     private OperationalLog? _log;
+    private string? _serviceRoot;
 
     /// <summary>Opens the service for the instance; null (with an error written) when the instance or its configuration is unusable.</summary>
     protected ActiveResponseService? OpenService()
     {
-        if (_service is not null) return _service;
+        // Pipeline records may name different instances (-Instance binds by property name): one service per instance.
+        if (_service is not null && _serviceRoot == Paths.Root) return _service;
+        Close();
         if (!RequireInstance()) return null;
         var loaded = ConfigurationLoader.LoadInstance(Paths);
         if (loaded.HasErrors)
@@ -37,6 +40,7 @@ public abstract class ActiveResponseCmdletBase : HidsInstanceCmdlet
         foreach (var p in settings.Problems) WriteWarning(p);
         _log = new OperationalLog(Paths.OperationalLog);
         _service = new ActiveResponseService(Paths, settings, _log, emit: null);
+        _serviceRoot = Paths.Root;
         return _service;
     }
 
@@ -45,7 +49,7 @@ public abstract class ActiveResponseCmdletBase : HidsInstanceCmdlet
 
     private void Close()
     {
-        _service?.Dispose(); _service = null;
+        _service?.Dispose(); _service = null; _serviceRoot = null;
         _log?.Dispose(); _log = null;
     }
 }
