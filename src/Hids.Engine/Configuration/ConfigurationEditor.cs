@@ -545,6 +545,8 @@ public sealed class ConfigurationEditor
         if (v.Contains('\n') || v.Contains('\r')) throw new ConfigurationEditException($"The {what} value '{v}' contains a line break.", "InvalidValue");
         if (v != v.Trim()) throw new ConfigurationEditException($"The {what} value '{v}' starts or ends with spaces.", "InvalidValue");
         if (v.Contains("</") || v.Contains("<!--")) throw new ConfigurationEditException($"The {what} value '{v}' contains XML markup.", "InvalidValue");
+        // OSSEC's reader takes "\<" as an escaped '<': a value ending in a backslash would swallow its closing tag.
+        if (v.EndsWith('\\')) throw new ConfigurationEditException($"The {what} value '{v}' ends with a backslash, which OSSEC's format cannot hold before a closing tag.", "InvalidValue");
     }
 
     private static void CheckAttr(string v, string what)

@@ -237,6 +237,7 @@ public class ConfigurationEditorTests
     public void RejectsMarkupAndMalformedFiles()
     {
         Assert.Equal("InvalidValue", Assert.Throws<ConfigurationEditException>(() => Ed().AddIgnore("/x</ignore><ignore>/y", null)).ErrorId);
+        Assert.Equal("InvalidValue", Assert.Throws<ConfigurationEditException>(() => Ed().AddIgnore("/tmp/x\\", null)).ErrorId);
         Assert.Equal("InvalidConfiguration", Assert.Throws<ConfigurationEditException>(() => Ed("<ossec_config><global></ossec_config>")).ErrorId);
     }
 
