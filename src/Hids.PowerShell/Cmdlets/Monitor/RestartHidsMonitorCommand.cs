@@ -19,7 +19,7 @@ public sealed class RestartHidsMonitorCommand : MonitorCmdletBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void EndProcessing()
+    protected override void ProcessRecord()
     {
         if (!RequireInstance()) return;
         var v = MonitorParts.CreateDefault().Validate(Paths);

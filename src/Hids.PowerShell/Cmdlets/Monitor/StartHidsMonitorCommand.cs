@@ -28,7 +28,7 @@ public sealed class StartHidsMonitorCommand : MonitorCmdletBase
 
     private readonly ManualResetEventSlim _stop = new(false);
 
-    protected override void EndProcessing()
+    protected override void ProcessRecord()
     {
         if (!RequireInstance()) return;
         var running = FindRunningMonitor();

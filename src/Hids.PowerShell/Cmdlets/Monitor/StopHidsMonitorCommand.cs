@@ -18,7 +18,7 @@ public sealed class StopHidsMonitorCommand : MonitorCmdletBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void EndProcessing()
+    protected override void ProcessRecord()
     {
         var pid = FindRunningMonitor();
         if (pid is null)
