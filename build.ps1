@@ -45,7 +45,7 @@ function Install-Deps {
         Write-Host "Installing Debian packages: $($missing -join ', ')"
         $env:DEBIAN_FRONTEND = 'noninteractive'
         & @sudo apt-get update -qq | Out-Null
-        & @sudo apt-get install -y -qq --no-install-recommends @missing | Out-Null
+        & @sudo apt-get install -y -qq --no-install-recommends --no-remove @missing | Out-Null
         if ($LASTEXITCODE -ne 0) { throw "apt-get install $($missing -join ' ') failed" }
     }
     # Pester comes from NuGet (tools/Pester.Restore); the PowerShell Gallery is not needed.
@@ -148,7 +148,8 @@ switch ($Task) {
     'Bench' {
         Install-Deps
         Invoke-Package
-        & (Join-Path $root 'bench/Invoke-HidsBench.ps1') -ModulePath (Join-Path $moduleOut 'Hids.psd1') -Bench $Bench -Configuration $Configuration
+        $names = @($Bench | ForEach-Object { $_ -split ',' } | Where-Object { $_ })   # ./build.sh Bench -Bench rules,syscheck
+        & (Join-Path $root 'bench/Invoke-HidsBench.ps1') -ModulePath (Join-Path $moduleOut 'Hids.psd1') -Bench $names -Configuration $Configuration
     }
     'Demo' {
         Invoke-Package
