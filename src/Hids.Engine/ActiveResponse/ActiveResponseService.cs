@@ -122,45 +122,37 @@ public sealed class ActiveResponseService : IDisposable
         if (timeout is not null && offences > 1 && repeatedOffendersMinutes is { Count: > 0 } ro)
             timeout = checked(ro[Math.Min(offences - 2, ro.Count - 1)] * 60);
 
-        // Write-ahead: the block is recorded before it is applied, so a crash between the two leaves a recorded block
-        // that expires on time (every unblock is idempotent) rather than an applied one no state knows about.
         IResponseBackend? backend = null;
-        BlockedAddress? block = null;
         try
         {
             backend = Settings.BackendFor(command);
-            block = new BlockedAddress
-            {
-                Address = target.Key,
-                Command = commandName,
-                Since = now,
-                Expires = timeout is { } tt ? now.AddSeconds(tt) : null,
-                TimeoutSeconds = timeout,
-                RuleId = context.RuleId,
-                AlertId = context.AlertId,
-                Reason = context.Reason,
-                Offences = offences,
-                Backend = backend.Kind,
-                KernelExpiry = backend.KernelExpiry,
-                Origin = origin,
-                Instance = _paths.Root,
-            };
-            Store.RecordBlock(block);
             backend.Block(target, timeout is { } t ? TimeSpan.FromSeconds(t) : null, context);
         }
-        catch (Exception e) when (e is ActiveResponseException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is ActiveResponseException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            if (block is not null && e is not Microsoft.Data.Sqlite.SqliteException)
-            {
-                try { Store.Remove(block.Address, block.Command, block.Since); }
-                catch (Microsoft.Data.Sqlite.SqliteException) { /* the recorded block then expires on time: harmless */ }
-            }
             var msg = $"Failed to block {target.Key} with {commandName} ({backend?.Kind ?? "no backend"}) for {cause}: {e.Message}";
             _log.Error(Component, msg);
             Announce(Message("failed", target.Key, commandName, context.RuleId, timeout));
             return new BlockOutcome(BlockStatus.Failed, msg);
         }
 
+        var block = new BlockedAddress
+        {
+            Address = target.Key,
+            Command = commandName,
+            Since = now,
+            Expires = timeout is { } tt ? now.AddSeconds(tt) : null,
+            TimeoutSeconds = timeout,
+            RuleId = context.RuleId,
+            AlertId = context.AlertId,
+            Reason = context.Reason,
+            Offences = offences,
+            Backend = backend.Kind,
+            KernelExpiry = backend.KernelExpiry,
+            Origin = origin,
+            Instance = _paths.Root,
+        };
+        Store.RecordBlock(block);
         var escalated = offences > 1 && timeout != baseTimeoutSeconds ? $", escalated: offence {offences}" : offences > 1 ? $", offence {offences}" : "";
         _log.Info(Component, $"Blocked {target.Key} with {commandName} ({backend.Kind}) for {cause}, timeout {(timeout is null ? "none" : timeout + " s")}{escalated}; reason: {context.Reason}");
         Announce(AddedMessage(target.Key, commandName, context.RuleId, timeout));
