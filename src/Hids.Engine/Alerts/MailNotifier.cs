@@ -336,16 +336,7 @@ public sealed class MailNotifier : IDisposable
     private string NextName(DateTimeOffset now, string ext)
         => $"{now.UtcTicks:D20}-{Environment.ProcessId}-{Interlocked.Increment(ref _seq):D8}{ext}";
 
-    private static void AtomicWrite(string path, Action<Stream> write)
-    {
-        var tmp = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + ".tmp");
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            write(fs);
-            fs.Flush(flushToDisk: true);
-        }
-        File.Move(tmp, path, overwrite: true);
-    }
+    private static void AtomicWrite(string path, Action<Stream> write) => AtomicFile.Write(path, write);
 
     private static void WriteEntry(string path, Entry e)
     {

@@ -80,12 +80,8 @@ public static class LocalRulesEditor
     public static void Apply(LocalRulesChange change)
     {
         if (!change.Changed) return;
-        var dir = Path.GetDirectoryName(change.Path)!;
-        Directory.CreateDirectory(dir);
-        if (File.Exists(change.Path)) File.Copy(change.Path, change.Path + ".bak", true);
-        var tmp = Path.Combine(dir, "." + Path.GetFileName(change.Path) + ".tmp");
-        File.WriteAllText(tmp, change.NewText, new UTF8Encoding(false));
-        File.Move(tmp, change.Path, true);
+        AtomicFile.WriteIfChanged(change.Path, change.NewText, keepBackup: true,
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
     }
 
     /// <summary>The XML of an overwrite="yes" copy of the rule, indented as in OSSEC's documentation.</summary>

@@ -612,10 +612,7 @@ public sealed class RuleEngine : IEventAnalyzer, IDisposable
         {
             try
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-                var tmp = file + ".tmp";
-                File.WriteAllText(tmp, log);
-                File.Move(tmp, file, true);
+                AtomicFile.Write(file, log);
             }
             catch (Exception ex) { _o.Log.Warn("analysisd", $"Cannot store the output of rule {rule.Id}: {ex.Message}"); }
         }

@@ -312,10 +312,7 @@ public sealed class LogCollector : IDisposable
                 if (t.Stream is not null) _saved[t.Path] = new SavedPosition { Path = t.Path, Inode = t.Inode, Position = SavedPositionOf(t) };
             try
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(_options.PositionsFile)!);
-                var tmp = _options.PositionsFile + ".tmp";
-                File.WriteAllText(tmp, JsonSerializer.Serialize(_saved.Values.ToList()));
-                File.Move(tmp, _options.PositionsFile, overwrite: true);
+                AtomicFile.Write(_options.PositionsFile, JsonSerializer.Serialize(_saved.Values.ToList()));
             }
             catch (Exception ex) { _log.Warn(Component, "Cannot save read positions: " + ex.Message); }
         }

@@ -74,10 +74,7 @@ public static class MonitorControl
     /// <summary>Writes the pid file atomically.</summary>
     public static void WritePidFile(InstancePaths paths, int pid)
     {
-        Directory.CreateDirectory(paths.VarRun);
-        var tmp = paths.PidFile + "." + pid + ".tmp";
-        File.WriteAllText(tmp, pid + "\n");
-        File.Move(tmp, paths.PidFile, overwrite: true);
+        AtomicFile.Write(paths.PidFile, pid + "\n");
     }
 
     public static void DeletePidFile(InstancePaths paths) => TryDelete(paths.PidFile);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Hids.Engine.Core;
 
 namespace Hids.Engine.Monitor;
 
@@ -56,10 +57,7 @@ public sealed class MonitorStatus
     /// <summary>Writes the status file atomically (temp + rename) so a reader never sees half of it.</summary>
     public void Write(string file)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        var tmp = file + "." + Environment.ProcessId + ".tmp";
-        File.WriteAllText(tmp, ToJson());
-        File.Move(tmp, file, overwrite: true);
+        AtomicFile.Write(file, ToJson());
     }
 }
 

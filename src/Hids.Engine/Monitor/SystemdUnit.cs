@@ -89,15 +89,8 @@ public static class SystemdUnit
         var host = MonitorLauncher.FindDotnetHost() ?? throw new InvalidOperationException("The dotnet host was not found (set DOTNET_ROOT or put dotnet on PATH).");
         var text = Render(paths, host, Path.Combine(moduleDir, "hidsd.dll"));
         var r = new ServiceInstallResult { UnitPath = unitPath, UnitName = Path.GetFileName(unitPath), SystemdRunning = IsSystemdRunning() };
-        var old = File.Exists(unitPath) ? File.ReadAllText(unitPath) : null;
-        if (old != text)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(unitPath)!);
-            var tmp = unitPath + ".tmp";
-            File.WriteAllText(tmp, text);
-            File.Move(tmp, unitPath, overwrite: true);
-            r.Changed = true;
-        }
+        r.Changed = AtomicFile.WriteIfChanged(unitPath, text, keepBackup: false,
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         r.Written = true;
         bool inSystemdDir = unitPath.StartsWith("/etc/systemd/system/", StringComparison.Ordinal) || unitPath.StartsWith("/lib/systemd/system/", StringComparison.Ordinal);
         if (enable && r.SystemdRunning && inSystemdDir)

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using DiffPlex;
 using DiffPlex.Model;
+using Hids.Engine.Core;
 
 namespace Hids.Engine.Syscheck;
 
@@ -49,13 +50,12 @@ public sealed class DiffStore
     /// <summary>Stores the current copy (overwriting the previous one atomically).</summary>
     public void Save(string path, ReadOnlySpan<byte> content)
     {
-        var target = CopyPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        var tmp = target + ".tmp";
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-        using (var gz = new GZipStream(fs, CompressionLevel.Fastest))
-            gz.Write(content);
-        File.Move(tmp, target, overwrite: true);
+        var bytes = content.ToArray();
+        AtomicFile.Write(CopyPath(path), fs =>
+        {
+            using var gz = new GZipStream(fs, CompressionLevel.Fastest, leaveOpen: true);
+            gz.Write(bytes);
+        });
     }
 
     public byte[]? Load(string path)

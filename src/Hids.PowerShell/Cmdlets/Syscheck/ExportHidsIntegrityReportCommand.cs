@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Text;
 using Hids.Engine.Syscheck;
+using Hids.Engine.Core;
 
 namespace Hids.PowerShell.Cmdlets.Syscheck;
 
@@ -49,9 +50,7 @@ public sealed class ExportHidsIntegrityReportCommand : SyscheckCmdletBase
                 "Use -Format Json, or check that libSkiaSharp.so is beside the module.");
             return;
         }
-        var tmp = file + ".tmp";
-        File.WriteAllText(tmp, text, new UTF8Encoding(false));
-        File.Move(tmp, file, overwrite: true);
+        AtomicFile.Write(file, text);
         if (PassThru) WriteObject(new FileInfo(file));
     }
 }
