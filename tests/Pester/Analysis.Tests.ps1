@@ -174,6 +174,10 @@ Describe 'Analysis: Set-HidsRule' {
     }
 
     It 'makes the override effective for syscheck events' {
-        Set-HidsRule -Instance $script:Inst -Id 554 -Level 7 -PassThru | ForEach-Object { $_.Level | Should -Be 7 }
+        $r = @(Set-HidsRule -Instance $script:Inst -Id 554 -Level 7 -PassThru)
+        $r.Count | Should -Be 1
+        $r[0].Level | Should -Be 7
+        # The instance's ruleset now rates a new file at level 7 (the guide's reason for the override).
+        (Get-HidsRule -Instance $script:Inst -Id 554).Level | Should -Be 7
     }
 }

@@ -316,13 +316,6 @@ public sealed class NftablesBackend : IResponseBackend
         return JsonNode.Parse(r.StdOut)?["nftables"]?.AsArray().Count(n => n?["rule"] is not null) ?? 0;
     }
 
-    /// <summary>Removes the whole table (tests, uninstall).</summary>
-    public void DeleteTable()
-    {
-        _runner.RunTool(_nft, new[] { "delete", "table", "inet", Table });
-        lock (_gate) _ready = false;
-    }
-
     private void ApplyWithRetry(string script)
     {
         try { Apply(script); }

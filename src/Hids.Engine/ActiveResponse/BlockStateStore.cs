@@ -158,18 +158,6 @@ public sealed class BlockStateStore : IDisposable
     public IReadOnlyList<BlockedAddress> Due(DateTimeOffset now)
         => Query("WHERE expires_ms IS NOT NULL AND expires_ms<=$n ORDER BY expires_ms", ("$n", Ms(now)));
 
-    /// <summary>The earliest pending expiry, if any.</summary>
-    public DateTimeOffset? NextExpiry()
-    {
-        lock (_gate)
-        {
-            using var c = _db.CreateCommand();
-            c.CommandText = "SELECT MIN(expires_ms) FROM ar_blocks WHERE expires_ms IS NOT NULL";
-            var v = c.ExecuteScalar();
-            return v is long ms ? FromMs(ms) : null;
-        }
-    }
-
     /// <summary>Drops offence history older than <paramref name="before"/> (keeps the table small).</summary>
     public void PruneOffences(DateTimeOffset before)
     {

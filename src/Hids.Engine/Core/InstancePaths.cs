@@ -46,7 +46,6 @@ public sealed class InstancePaths
     public string StateStore => Path.Combine(Queue, "state.db");
     public string VarRun => Path.Combine(Root, "var", "run");
     public string PidFile => Path.Combine(VarRun, "hidsd.pid");
-    public string ControlSocket => Path.Combine(VarRun, "hidsd.sock");
     public string StatusFile => Path.Combine(VarRun, "status.json");
     public string Tmp => Path.Combine(Root, "tmp");
     public string Bin => Path.Combine(Root, "bin");

@@ -30,8 +30,6 @@ public sealed class DiffStore
 
     public string CopyPath(string path) => Path.Combine(_root, path.TrimStart('/'), "last-entry.gz");
 
-    public bool HasCopy(string path) => File.Exists(CopyPath(path));
-
     public static bool IsBinary(ReadOnlySpan<byte> content)
     {
         var head = content[..Math.Min(content.Length, 8192)];

@@ -85,14 +85,6 @@ public static class OssecXmlReader
         public Parser(string s, string file) { _s = s; _file = file; }
         public bool SkipStrayText { get; init; }
 
-        private SourcePosition Pos(int index)
-        {
-            // compute line/col for an index at or after _lineStart (only called for current region)
-            int line = 1, ls = 0;
-            for (int k = 0; k < index && k < _s.Length; k++) if (_s[k] == '\n') { line++; ls = k + 1; }
-            return new SourcePosition(_file, line, index - ls + 1);
-        }
-
         private SourcePosition Here() => new(_file, _line, _i - _lineStart + 1);
 
         private void Advance(int n = 1)
@@ -255,8 +247,8 @@ public static class OssecXmlReader
                 text.Append(c);
                 Advance();
             }
-            node.Text = text.ToString().Trim();
             node.RawText = text.ToString();
+            node.Text = node.RawText.Trim();
             node.TextPosition = textPos ?? pos;
             return node;
         }

@@ -143,19 +143,4 @@ public sealed class OsMatch : IPattern
         return true;
     }
 
-    /// <summary>Index of a lower-case needle in input, ASCII case-insensitively.</summary>
-    internal static int IndexOfAscii(ReadOnlySpan<char> input, ReadOnlySpan<char> lowerNeedle)
-    {
-        if (lowerNeedle.Length == 0) return 0;
-        int from = 0;
-        while (true)
-        {
-            // OrdinalIgnoreCase is a vectorised superset of ASCII folding: use it to find candidates, then confirm.
-            int at = input[from..].IndexOf(lowerNeedle, StringComparison.OrdinalIgnoreCase);
-            if (at < 0) return -1;
-            at += from;
-            if (EqualsAscii(input.Slice(at, lowerNeedle.Length), lowerNeedle)) return at;
-            from = at + 1;
-        }
-    }
 }

@@ -52,7 +52,6 @@ public sealed class InvokeHidsScanCommand : SyscheckCmdletBase
         if (!ShouldProcess(target, Force ? "Scan and re-hash every file" : "Scan")) return;
 
         var progressQueue = new BlockingCollection<object>();
-        var progress = new Progress<ScanProgress>(p => progressQueue.Add(p));
         var task = Task.Run(() =>
         {
             try

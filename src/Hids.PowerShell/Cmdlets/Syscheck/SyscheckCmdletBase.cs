@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using Hids.Engine.Configuration;
 using Hids.Engine.Syscheck;
-using Hids.Engine.Configuration;
 using Hids.PowerShell.Common;
 
 namespace Hids.PowerShell.Cmdlets.Syscheck;
