@@ -237,7 +237,8 @@ Start-Sleep -Seconds 600
         $proc.ExitCode | Should -Be 137
         # Nobody runs: the nft element expires by itself.
         Wait-Until { (Get-NftElements $lab) -notcontains $lab.PeerIp } 20 | Should -BeTrue
-        (Get-HidsBlockedAddress -Instance $i.Root | Where-Object Command -eq 'host-deny').Overdue | Should -BeTrue
+        # The host-deny block was recorded a moment after the nft element was added: it falls due a moment later.
+        Wait-Until { (Get-HidsBlockedAddress -Instance $i.Root | Where-Object Command -eq 'host-deny').Overdue } 10 | Should -BeTrue
         # A restarted responder removes the overdue hosts.deny line at start.
         $paths = [Hids.Engine.Core.InstancePaths]::new($i.Root)
         $cfg = [Hids.Engine.Configuration.ConfigurationLoader]::LoadInstance($paths).Configuration
