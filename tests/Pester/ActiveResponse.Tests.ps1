@@ -302,7 +302,8 @@ $includes
             # Restarted monitor: the overdue hosts.deny line is removed at start.
             Start-HidsMonitor -Instance $root | Out-Null
             Wait-Until { (Get-Content $deny) -notcontains "ALL: $($lab.PeerIp)" } 20 | Should -BeTrue
-            Get-HidsBlockedAddress -Instance $root | Should -BeNullOrEmpty
+            # The line goes first, the state row right after it.
+            Wait-Until { -not (Get-HidsBlockedAddress -Instance $root) } 10 | Should -BeTrue
             Get-Content (Join-Path $root 'logs/ossec.log') -Raw | Should -Match 'monitor was not running'
         }
         finally {
