@@ -117,8 +117,8 @@ public static class AlertText
     {
         max = Math.Max(60, max);
         var head = $"Rule {a.RuleId.ToString(CultureInfo.InvariantCulture)} level {a.Level.ToString(CultureInfo.InvariantCulture)}: ";
-        var line1 = head + Truncate(OneLine(a.Description), Math.Max(10, max / 2 - head.Length));
-        var line2 = Truncate(OneLine(ReceivedFrom(a)), 48) + " " + OssecDate(a.Time);
+        var line1 = head + Truncate(OneLine(a.Description), Math.Max(10, max * 2 / 5 - head.Length));
+        var line2 = Truncate(OneLine(ReceivedFrom(a)), 32) + " " + OssecDate(a.Time);
         var text = line1 + "\n" + line2;
         int room = max - text.Length - 1;
         var log = OneLine(a.FullLog);
