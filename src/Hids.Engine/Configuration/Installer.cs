@@ -40,6 +40,8 @@ public static class Installer
 {
     /// <summary>Locates the ruleset shipped with the module: &lt;moduleDir&gt;/rules beside the engine assembly, else the
     /// application folder, else (development) the repository's rules/ above it.</summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000",
+        Justification = "An empty Location (the Native AOT hidsd) is skipped; the executable's folder comes next.")]
     public static string? FindShippedRules()
     {
         var starts = new List<string>();
