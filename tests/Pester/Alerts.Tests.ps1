@@ -314,6 +314,42 @@ Describe 'Alerts: TLS and authentication options (Set-HidsEmail, Send-HidsTestEm
         $err[0].ErrorDetails.RecommendedAction | Should -Match 'SmtpCaFile'
     }
 
+    It 'the monitor (hidsd) mails over STARTTLS with smtp_ca_file and AUTH; a wrong password keeps the mail queued until it is fixed' {
+        Import-Module (Join-Path $PSScriptRoot 'SmtpSink.psm1') -Force
+        $sink = Start-TestSmtpSink -Folder (Join-Path $tlsDir 'mail') -Certificate $cert -User 'hids' -Password 'c0rrect horse'
+        $r = Join-Path $tlsDir 'monitored'
+        try {
+            Install-Hids -Path $r -Type Local -EmailTo 'admin@example.com' | Out-Null
+            Protect-HidsTestInstance -Root $r
+            Get-HidsDirectory -Instance $r | Remove-HidsDirectory -Instance $r -Confirm:$false
+            $conf = Join-Path $r 'etc/ossec.conf'
+            (Get-Content $conf -Raw) -replace '<rootcheck>', "<rootcheck>`n    <disabled>yes</disabled>" | Set-Content $conf -NoNewline
+            $pw = Join-Path $tlsDir 'monitor.pw'
+            Set-Content -Path $pw -Value 'wrong password'
+            [IO.File]::SetUnixFileMode($pw, [IO.UnixFileMode]'UserRead, UserWrite')
+            Set-HidsEmail -Instance $r -SmtpServer 127.0.0.1 -SmtpPort $sink.Port -From 'hids@deft.example' -SmtpSecurity StartTls `
+                -SmtpCaFile $caPem -SmtpUser hids -SmtpPasswordFile $pw -MaxPerHour 100 -Notification | Out-Null
+            Test-HidsConfiguration -Instance $r -Quiet | Should -BeTrue
+            (Start-HidsMonitor -Instance $r).Running | Should -BeTrue
+            # rule 502 (monitor started) is mailed; the wrong password keeps it queued, and ossec.log says why
+            $log = Join-Path $r 'logs/ossec.log'
+            $deadline = (Get-Date).AddSeconds(120)
+            while ((Get-Date) -lt $deadline -and -not (Select-String -Path $log -Pattern 'Authentication failed for user .hids.' -Quiet -ErrorAction SilentlyContinue)) { Start-Sleep 1 }
+            Select-String -Path $log -Pattern 'Authentication failed for user .hids.' -Quiet | Should -BeTrue
+            @(Get-TestMail $sink).Count | Should -Be 0
+            @(Get-ChildItem (Join-Path $r 'queue/mail/out') -Filter *.eml).Count | Should -BeGreaterThan 0
+            # the admin fixes the password file: the next retry delivers, encrypted and authenticated
+            Set-Content -Path $pw -Value 'c0rrect horse'
+            $m = Wait-TestMail $sink 'Rule: 502 fired' 150
+            $m | Should -Not -BeNullOrEmpty
+            $m.Headers | Should -Match 'X-Test-Session: secure=yes user=hids'
+        }
+        finally {
+            if (Test-Path (Join-Path $r 'var/run/hidsd.pid')) { Stop-HidsMonitor -Instance $r -Force -TimeoutSeconds 30 -ErrorAction SilentlyContinue | Out-Null }
+            Stop-TestSmtpSink $sink
+        }
+    }
+
     It 'Send-HidsTestEmail says so when starttls is required but the server does not offer it' {
         $l = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0); $l.Start(); $port = $l.LocalEndpoint.Port; $l.Stop()
         $opts = [SmtpServer.SmtpServerOptionsBuilder]::new().ServerName('localhost').Port($port).Build()
