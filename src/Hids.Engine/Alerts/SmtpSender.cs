@@ -307,7 +307,7 @@ public static class SmtpSender
         var at = $"{s.Server.TrimEnd('.')}:{s.Port}";
         if (check.Problem is not null)
             return new SmtpDeliveryException(SmtpFailure.Certificate,
-                $"TLS with {at} refused: the server's certificate ({check.Subject}, SHA-256 {check.Sha256}) is not trusted: {check.Problem}. " +
+                $"TLS with {at} failed: the server's certificate ({check.Subject}, SHA-256 {check.Sha256}) was refused: {check.Problem}. " +
                 "Trust its CA with <smtp_ca_file> (a PEM file), or pin it with <smtp_cert_fingerprint>.", ex);
         switch (ex)
         {
