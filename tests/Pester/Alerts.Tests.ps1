@@ -278,6 +278,12 @@ Describe 'Alerts: TLS and authentication options (Set-HidsEmail, Send-HidsTestEm
         (Get-FileHash (Join-Path $mailRoot 'etc/ossec.conf')).Hash | Should -Be $hash
         Test-HidsConfiguration -Instance $mailRoot -Quiet | Should -BeTrue
         { Set-HidsEmail -Instance $mailRoot -SmtpCertificateFingerprint '12:34' } | Should -Throw '*SHA-256*'
+        # an empty string removes a setting
+        (Set-HidsEmail -Instance $mailRoot -SmtpCertificateFingerprint '').SmtpCertFingerprint | Should -BeNullOrEmpty
+        Get-Content (Join-Path $mailRoot 'etc/ossec.conf') -Raw | Should -Not -Match 'smtp_cert_fingerprint'
+        $hash = (Get-FileHash (Join-Path $mailRoot 'etc/ossec.conf')).Hash
+        Set-HidsEmail -Instance $mailRoot -SmtpCertificateFingerprint '' | Out-Null
+        (Get-FileHash (Join-Path $mailRoot 'etc/ossec.conf')).Hash | Should -Be $hash
     }
 
     It 'Test-HidsConfiguration warns about a password file other users can read' {
