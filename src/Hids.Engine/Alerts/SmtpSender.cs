@@ -297,8 +297,22 @@ public static class SmtpSender
     private static void Authenticate(SmtpClient client, SmtpSettings s, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(s.User)) return;
+        if (!client.IsSecure && !IsLoopbackHost(s.Server))
+            throw new SmtpDeliveryException(SmtpFailure.Authentication,
+                $"Refusing to send the password of '{s.User}' to {s.Server.TrimEnd('.')}:{s.Port} in clear text; nothing was sent. " +
+                "Set smtp_security to starttls or tls (only a relay on this machine, 127.0.0.1 or localhost, gets AUTH without TLS).");
         var password = s.ResolvePassword() ?? "";
         client.Authenticate(s.User, password, ct);
+    }
+
+    /// <summary>True for a server on this machine (a loopback address or localhost): the only one that may receive a
+    /// password over an unencrypted connection. A name that merely resolves to loopback does not count.</summary>
+    public static bool IsLoopbackHost(string server)
+    {
+        var h = server.Trim().TrimEnd('.');
+        if (h.StartsWith('[') && h.EndsWith(']')) h = h[1..^1];
+        if (System.Net.IPAddress.TryParse(h, out var ip)) return System.Net.IPAddress.IsLoopback(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip);
+        return h.Equals("localhost", StringComparison.OrdinalIgnoreCase) || h.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Turns what MailKit threw into a message naming the step, the server and what to do.</summary>

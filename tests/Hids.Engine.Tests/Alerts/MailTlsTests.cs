@@ -49,6 +49,21 @@ public sealed class MailTlsTests : IDisposable
         return f;
     }
 
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("127.0.0.53", true)]
+    [InlineData("::1", true)]
+    [InlineData("[::1]", true)]
+    [InlineData("::ffff:127.0.0.1", true)]
+    [InlineData("localhost", true)]
+    [InlineData("LOCALHOST.", true)]
+    [InlineData("mail.example.com", false)]
+    [InlineData("10.0.0.5", false)]
+    [InlineData("localhost.example.com", false)]
+    [InlineData("0.0.0.0", false)]
+    public void A_password_goes_unencrypted_only_to_a_relay_on_this_machine(string server, bool mayAuthInClear)
+        => Assert.Equal(mayAuthInClear, SmtpSender.IsLoopbackHost(server));
+
     [Fact]
     public void Starttls_with_a_private_ca_in_smtp_ca_file_delivers_over_an_encrypted_session()
     {
