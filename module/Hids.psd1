@@ -8,6 +8,7 @@
     Description          = 'Host-based intrusion detection for Linux, driven from PowerShell: OSSEC-compatible log analysis, file integrity monitoring, rootcheck, active response and alerts.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
+    TypesToProcess       = @('Hids.types.ps1xml')
     FormatsToProcess     = @(
         'formats/Hids.Configuration.format.ps1xml'
         'formats/Hids.Analysis.format.ps1xml'

@@ -128,6 +128,27 @@ Describe 'Alerts: Get-HidsAlert' {
         }
     }
 
+    It 'keeps nested fields across a process boundary at the remoting serializer''s own depth (Start-Job, as Invoke-Command does)' {
+        # Remoting and jobs serialize one level deep unless a type asks for more (module/Hids.types.ps1xml does):
+        # without it an alert's Syscheck details arrive as a string.
+        $got = Start-Job -ScriptBlock {
+            param($module, $inst)
+            Import-Module $module
+            Get-HidsAlert -Instance $inst -Path /var/www/page8.php
+            Get-HidsStatus -Instance $inst -WarningAction SilentlyContinue
+        } -ArgumentList $env:HIDS_TEST_MODULE, $root | Receive-Job -Wait -AutoRemoveJob
+        $a = @($got | Where-Object { $_.PSObject.TypeNames[0] -eq 'Deserialized.Hids.Engine.Alerts.Alert' })
+        $a.Count | Should -Be 1
+        $a[0].Syscheck | Should -Not -BeOfType ([string])
+        $a[0].Syscheck.Path | Should -Be '/var/www/page8.php'
+        $a[0].Syscheck.Md5After | Should -Be (Get-HidsAlert -Instance $root -Path /var/www/page8.php).Syscheck.Md5After
+        @($a[0].Groups) | Should -Be @('ossec', 'syscheck')
+        $st = @($got | Where-Object { $_.PSObject.TypeNames[0] -eq 'Deserialized.Hids.Engine.Monitor.MonitorStatus' })
+        $st.Count | Should -Be 1
+        $st[0].Instance | Should -Be $root
+        $st[0].Running | Should -BeFalse
+    }
+
     It 'binds SrcIp by property name to an Address parameter (the Block-HidsAddress contract)' {
         function Test-AddressBinding {
             param([Parameter(Mandatory, ValueFromPipelineByPropertyName)] [Alias('SrcIp')] [string] $Address)
