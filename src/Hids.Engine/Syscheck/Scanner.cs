@@ -32,6 +32,9 @@ internal sealed class Scanner
     public bool Accept { get; init; }
     /// <summary>Run on the calling thread, no worker threads (realtime re-checks of a few paths).</summary>
     public bool Inline { get; init; }
+    /// <summary>Hash files that need MD5 on the multi-buffer path (<see cref="Md5Lanes"/>) when the CPU has it.</summary>
+    public bool UseMd5Lanes { get; init; } = true;
+    private bool _lanes;
     [ThreadStatic] private static HashState? t_hash;
     private const long InlineHashBytes = 256 * 1024;
 
@@ -105,6 +108,8 @@ internal sealed class Scanner
         var scanId = RecordScan ? _store.BeginScan(Source) : 0;
 
         int workers = Workers > 0 ? Workers : Math.Clamp(Environment.ProcessorCount, 2, 8);
+        // Files that need MD5 go to workers that hash 8-16 of them side by side (MD5 is the slowest digest by far).
+        _lanes = !Inline && UseMd5Lanes && Md5Lanes.Supported > 0 && work.Any(w => (w.Root.Checks & CheckFlags.Md5) != 0);
         _hashQueue = new BlockingCollection<HashWork>(4096);
         _results = Inline ? new BlockingCollection<FileResult>() : new BlockingCollection<FileResult>(8192);
         var ids = new List<long>();
@@ -262,8 +267,9 @@ internal sealed class Scanner
                 && b.Inode == st.Inode && b.Flags == 0 && HasDigests(b, root.Checks))
                 return; // unchanged: the cheap path
             var hw = new HashWork(path, st, b, root);
-            // Small files (most of a tree) are hashed by the walker that found them: no hand-over, no extra thread hop.
-            if (Inline || st.Size <= InlineHashBytes) HashGuarded(hw, t_hash ??= new HashState());
+            // Small files (most of a tree) are hashed by the walker that found them: no hand-over, no extra thread hop;
+            // except when they need MD5 and the multi-buffer workers hash them several at a time.
+            if (Inline || (st.Size <= InlineHashBytes && !(_lanes && (root.Checks & CheckFlags.Md5) != 0))) HashGuarded(hw, t_hash ??= new HashState());
             else _hashQueue.Add(hw);
             return;
         }
@@ -342,53 +348,68 @@ internal sealed class Scanner
 
     private void HashLoop()
     {
+        if (_lanes) { LaneLoop(); return; }
         var hs = t_hash ??= new HashState();
         foreach (var w in _hashQueue.GetConsumingEnumerable()) HashGuarded(w, hs);
     }
 
-    private void HashGuarded(HashWork w, HashState hs)
+    private void HashGuarded(HashWork w, HashState hs, FileStat? from = null)
     {
-        try { HashOne(w, hs); }
+        try { HashOne(w, hs, from); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            // A read that failed half-way leaves partial data in the running digests: drop it.
+            hs.Md5.GetHashAndReset(); hs.Sha1.GetHashAndReset(); hs.Sha256.GetHashAndReset();
             Problem("HIDS3001", w.Path, "read failed: " + ex.Message);
             if (w.Before is not null) w.Before.Seen = true;
         }
     }
 
-    private void HashOne(HashWork w, HashState hs)
+    /// <summary>
+    /// Opens the file the walk listed, for reading; null when it cannot be read (reported, or handed on with the
+    /// attributes that need no read).
+    /// </summary>
+    private SafeFileHandle? OpenListed(HashWork w, in FileStat pre)
+    {
+        int fd = open_(w.Path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == Native.ENOENT) { if (w.Before is not null) w.Before.Seen = false; return null; } // vanished: reported as deleted
+            Problem("HIDS3001", w.Path, $"cannot open: {Native.ErrnoText(errno)}", errno == Native.EACCES ? "The scanner needs read access to every watched file (run the monitor as root) or <ignore> the file." : null);
+            // Keep what is known: compare the attributes that need no read, keep the stored digests.
+            var u = FromStat(w.Path, pre);
+            u.Md5 = w.Before?.Md5; u.Sha1 = w.Before?.Sha1; u.Sha256 = w.Before?.Sha256; u.Flags = w.Before?.Flags ?? 0;
+            Emit(w.Before, u, w.Root, null);
+            return null;
+        }
+        var h = new SafeFileHandle(fd, ownsHandle: true);
+        // O_NOFOLLOW guards only the last path component: a directory swapped for a symlink on the way (e.g. to
+        // /etc) would make us read another file. Only read what the walk saw: same device and inode.
+        if (Native.StatFd(fd, out var opened) != 0 || opened.Inode != w.Stat.Inode || opened.Device != w.Stat.Device)
+        {
+            h.Dispose();
+            Problem("HIDS3007", w.Path, "the path names another file than the one listed (replaced during the scan, or a directory swapped for a link); not read", "It is checked again at the next scan.");
+            if (w.Before is not null) w.Before.Seen = true;
+            return null;
+        }
+        Native.posix_fadvise(fd, 0, 0, 2 /* SEQUENTIAL */);
+        return h;
+    }
+
+    private void HashOne(HashWork w, HashState hs, FileStat? from = null)
     {
         _current = w.Path;
         var checks = w.Root.Checks;
         bool capture = w.Root.ReportChanges && !_policy.IsNoDiff(w.Path);
-        var pre = w.Stat;
+        var pre = from ?? w.Stat;
         FileStat post = pre;
         byte[]? md5 = null, sha1 = null, sha256 = null, content = null;
         bool stable = false;
         for (int attempt = 0; attempt < 3 && !stable; attempt++)
         {
-            int fd = open_(w.Path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-            if (fd < 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno == Native.ENOENT) { if (w.Before is not null) w.Before.Seen = false; return; } // vanished: reported as deleted
-                Problem("HIDS3001", w.Path, $"cannot open: {Native.ErrnoText(errno)}", errno == Native.EACCES ? "The scanner needs read access to every watched file (run the monitor as root) or <ignore> the file." : null);
-                // Keep what is known: compare the attributes that need no read, keep the stored digests.
-                var u = FromStat(w.Path, pre);
-                u.Md5 = w.Before?.Md5; u.Sha1 = w.Before?.Sha1; u.Sha256 = w.Before?.Sha256; u.Flags = w.Before?.Flags ?? 0;
-                Emit(w.Before, u, w.Root, null);
-                return;
-            }
-            using var h = new SafeFileHandle(fd, ownsHandle: true);
-            // O_NOFOLLOW guards only the last path component: a directory swapped for a symlink on the way (e.g. to
-            // /etc) would make us read another file. Only read what the walk saw: same device and inode.
-            if (Native.StatFd(fd, out var opened) != 0 || opened.Inode != w.Stat.Inode || opened.Device != w.Stat.Device)
-            {
-                Problem("HIDS3007", w.Path, "the path names another file than the one listed (replaced during the scan, or a directory swapped for a link); not read", "It is checked again at the next scan.");
-                if (w.Before is not null) w.Before.Seen = true;
-                return;
-            }
-            Native.posix_fadvise(fd, 0, 0, 2 /* SEQUENTIAL */);
+            using var h = OpenListed(w, pre);
+            if (h is null) return;
             MemoryStream? ms = capture && pre.Size <= _diffs.SizeLimit ? new MemoryStream((int)Math.Max(0, pre.Size)) : null;
             long total = 0;
             var bufs = new[] { hs.A, hs.B };
@@ -434,6 +455,141 @@ internal sealed class Scanner
             Problem("HIDS3003", w.Path, "file kept changing while it was hashed; recorded as unstable and checked again next scan");
         }
         Emit(w.Before, e, w.Root, content);
+    }
+
+    // ---------------- multi-buffer hashing ----------------
+
+    /// <summary>One file being hashed in one MD5 lane (SHA-1/SHA-256 run over the same chunk as it is read).</summary>
+    private sealed class Lane
+    {
+        public HashWork? W;
+        public SafeFileHandle? Handle;
+        public long Pos;
+        public MemoryStream? Content;
+        public IncrementalHash? Sha1, Sha256;
+    }
+
+    /// <summary>
+    /// A hash worker that keeps 8-16 files open, one per MD5 lane: each file is read in 64 KiB chunks into its lane's
+    /// slot, the chunk goes through SHA-1/SHA-256 (one stream each, SHA-NI) and then all lanes' MD5 advance together.
+    /// A lane whose file is done takes the next one from the queue. Files without MD5 in their checks take the
+    /// one-stream path.
+    /// </summary>
+    private void LaneLoop()
+    {
+        using var md5 = new Md5Lanes();
+        var lanes = new Lane[md5.Count];
+        for (int i = 0; i < lanes.Length; i++) lanes[i] = new Lane();
+        int active = 0;
+        bool drained = false;
+        try
+        {
+            while (true)
+            {
+                // Fill idle lanes: without waiting while other lanes have work; waiting for the queue when none has.
+                for (int i = 0; i < lanes.Length && !drained; i++)
+                {
+                    var lane = lanes[i];
+                    while (lane.W is null)
+                    {
+                        HashWork? w;
+                        if (active > 0) { if (!_hashQueue.TryTake(out w)) break; }
+                        else if (!_hashQueue.TryTake(out w, Timeout.Infinite)) { drained = true; break; }
+                        if ((w.Root.Checks & CheckFlags.Md5) == 0) { HashGuarded(w, t_hash ??= new HashState()); continue; }
+                        if (StartLane(md5, i, lane, w)) active++;
+                    }
+                }
+                if (active == 0) { if (drained) break; continue; }
+                // Every busy lane needs blocks for the MD5 round: the next chunk of its file, or its padded end.
+                for (int i = 0; i < lanes.Length; i++)
+                    if (lanes[i].W is not null && md5.Remaining(i) == 0 && !ReadLane(md5, i, lanes[i])) active--;
+                md5.Run();
+                for (int i = 0; i < lanes.Length; i++)
+                    if (lanes[i].W is not null && md5.Remaining(i) == 0 && md5.LastWasPad(i)) { FinishLane(md5, i, lanes[i]); active--; }
+            }
+        }
+        finally
+        {
+            foreach (var l in lanes) { l.Handle?.Dispose(); l.Sha1?.Dispose(); l.Sha256?.Dispose(); }
+        }
+    }
+
+    private bool StartLane(Md5Lanes md5, int i, Lane lane, HashWork w)
+    {
+        _current = w.Path;
+        var h = OpenListed(w, w.Stat);
+        if (h is null) return false;
+        if (w.Stat.Size > md5.ChunkBytes) Native.posix_fadvise((int)h.DangerousGetHandle(), 0, Math.Min(w.Stat.Size, 4L << 20), 3 /* WILLNEED */);
+        lane.W = w; lane.Handle = h; lane.Pos = 0;
+        lane.Content = w.Root.ReportChanges && !_policy.IsNoDiff(w.Path) && w.Stat.Size <= _diffs.SizeLimit ? new MemoryStream((int)Math.Max(0, w.Stat.Size)) : null;
+        if ((w.Root.Checks & CheckFlags.Sha1) != 0) lane.Sha1 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+        if ((w.Root.Checks & CheckFlags.Sha256) != 0) lane.Sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        md5.Reset(i);
+        return true;
+    }
+
+    private void ReleaseLane(Md5Lanes md5, int i, Lane lane)
+    {
+        lane.Handle?.Dispose();
+        lane.Handle = null; lane.W = null; lane.Content = null;
+        md5.Idle(i);
+    }
+
+    private bool ReadLane(Md5Lanes md5, int i, Lane lane)
+    {
+        var w = lane.W!;
+        try
+        {
+            var slot = md5.Slot(i);
+            int n = RandomAccess.Read(lane.Handle!, slot, lane.Pos);
+            var data = slot[..n];
+            if ((w.Root.Checks & CheckFlags.Sha1) != 0) lane.Sha1!.AppendData(data);
+            if ((w.Root.Checks & CheckFlags.Sha256) != 0) lane.Sha256!.AppendData(data);
+            if (lane.Content is not null) { if (lane.Content.Length + n <= _diffs.SizeLimit) lane.Content.Write(data); else lane.Content = null; }
+            lane.Pos += n;
+            // A short read of a regular file is its end; a file that grew meanwhile is caught by the re-stat.
+            if (n < md5.ChunkBytes) md5.Pad(i, n, lane.Pos); else md5.Feed(i, n);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            lane.Sha1?.GetHashAndReset(); lane.Sha256?.GetHashAndReset();
+            ReleaseLane(md5, i, lane);
+            Problem("HIDS3001", w.Path, "read failed: " + ex.Message);
+            if (w.Before is not null) w.Before.Seen = true;
+            return false;
+        }
+    }
+
+    private void FinishLane(Md5Lanes md5, int i, Lane lane)
+    {
+        var w = lane.W!;
+        var checks = w.Root.Checks;
+        var e = new BaselineEntry();
+        e.Md5 = md5.Digest(i);
+        e.Sha1 = (checks & CheckFlags.Sha1) != 0 ? lane.Sha1!.GetHashAndReset() : null;
+        e.Sha256 = (checks & CheckFlags.Sha256) != 0 ? lane.Sha256!.GetHashAndReset() : null;
+        var content = lane.Content?.ToArray();
+        long total = lane.Pos;
+        ReleaseLane(md5, i, lane);
+        Interlocked.Increment(ref _hashed);
+        Interlocked.Add(ref _bytes, total);
+        try
+        {
+            if (Native.Stat(w.Path, out var post) != 0) { if (w.Before is not null) w.Before.Seen = false; return; }
+            var pre = w.Stat;
+            bool stable = post.Size == pre.Size && post.MtimeNs == pre.MtimeNs && post.CtimeNs == pre.CtimeNs && post.Inode == pre.Inode && total == post.Size;
+            // Changed while it was read: read it again on the one-stream path (which retries, then marks it unstable).
+            if (!stable) { HashGuarded(w, t_hash ??= new HashState(), post); return; }
+            var a = FromStat(w.Path, post);
+            a.Md5 = e.Md5; a.Sha1 = e.Sha1; a.Sha256 = e.Sha256;
+            Emit(w.Before, a, w.Root, content);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Problem("HIDS3001", w.Path, "read failed: " + ex.Message);
+            if (w.Before is not null) w.Before.Seen = true;
+        }
     }
 
     // ---------------- writer ----------------
