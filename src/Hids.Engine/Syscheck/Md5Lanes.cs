@@ -14,6 +14,7 @@ namespace Hids.Engine.Syscheck;
 /// caller fills a lane's slot with whole 64-byte blocks (the last chunk of a stream padded by <see cref="Pad"/>), then
 /// <see cref="Run"/> advances every active lane until one of them has no blocks left.
 /// </summary>
+[SkipLocalsInit]
 public sealed unsafe class Md5Lanes : IDisposable
 {
     /// <summary>Lanes on this CPU (0 = no SIMD path: use the one-stream MD5).</summary>
@@ -126,7 +127,7 @@ public sealed unsafe class Md5Lanes : IDisposable
 
     // ---------------- the compression function, generic over the vector width ----------------
 
-    private interface IVec<TV> where TV : struct
+    private interface IVec<TV> where TV : unmanaged
     {
         static abstract int Lanes { get; }
         static abstract TV Load(uint* p);
@@ -138,7 +139,8 @@ public sealed unsafe class Md5Lanes : IDisposable
         static abstract TV H(TV x, TV y, TV z);
         static abstract TV I(TV x, TV y, TV z);
         static abstract TV Rotl(TV x, [ConstantExpected] byte s);
-        static abstract TV Gather(byte* b, TV offsets);
+        /// <summary>Word j of every lane's next block into m[j] (lane l's block starts at b + offsets[l]).</summary>
+        static abstract void Message(byte* b, TV offsets, TV* m);
     }
 
     private readonly struct V512 : IVec<Vector512<uint>>
@@ -153,8 +155,61 @@ public sealed unsafe class Md5Lanes : IDisposable
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> H(Vector512<uint> x, Vector512<uint> y, Vector512<uint> z) => Avx512F.TernaryLogic(x, y, z, 0x96);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> I(Vector512<uint> x, Vector512<uint> y, Vector512<uint> z) => Avx512F.TernaryLogic(x, y, z, 0x39);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> Rotl(Vector512<uint> x, [ConstantExpected] byte s) => Avx512F.RotateLeft(x, s);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> Gather(byte* b, Vector512<uint> offsets)
-            => Vector512.Create(Avx2.GatherVector256((uint*)b, offsets.GetLower().AsInt32(), 1), Avx2.GatherVector256((uint*)b, offsets.GetUpper().AsInt32(), 1));
+
+        /// <summary>Loads the 16 lanes' blocks as rows and transposes the 16x16 matrix of words (no gathers: they are slow).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Message(byte* b, Vector512<uint> offsets, Vector512<uint>* m)
+        {
+            // Rows = the lanes' blocks; three shuffle stages transpose the 16x16 matrix of words.
+            var r0 = Vector512.Load((uint*)(b + offsets.GetElement(0)));
+            var r1 = Vector512.Load((uint*)(b + offsets.GetElement(1)));
+            var r2 = Vector512.Load((uint*)(b + offsets.GetElement(2)));
+            var r3 = Vector512.Load((uint*)(b + offsets.GetElement(3)));
+            var r4 = Vector512.Load((uint*)(b + offsets.GetElement(4)));
+            var r5 = Vector512.Load((uint*)(b + offsets.GetElement(5)));
+            var r6 = Vector512.Load((uint*)(b + offsets.GetElement(6)));
+            var r7 = Vector512.Load((uint*)(b + offsets.GetElement(7)));
+            var r8 = Vector512.Load((uint*)(b + offsets.GetElement(8)));
+            var r9 = Vector512.Load((uint*)(b + offsets.GetElement(9)));
+            var r10 = Vector512.Load((uint*)(b + offsets.GetElement(10)));
+            var r11 = Vector512.Load((uint*)(b + offsets.GetElement(11)));
+            var r12 = Vector512.Load((uint*)(b + offsets.GetElement(12)));
+            var r13 = Vector512.Load((uint*)(b + offsets.GetElement(13)));
+            var r14 = Vector512.Load((uint*)(b + offsets.GetElement(14)));
+            var r15 = Vector512.Load((uint*)(b + offsets.GetElement(15)));
+            var t0 = Avx512F.UnpackLow(r0, r1).AsUInt64(); var t1 = Avx512F.UnpackHigh(r0, r1).AsUInt64();
+            var t2 = Avx512F.UnpackLow(r2, r3).AsUInt64(); var t3 = Avx512F.UnpackHigh(r2, r3).AsUInt64();
+            var t4 = Avx512F.UnpackLow(r4, r5).AsUInt64(); var t5 = Avx512F.UnpackHigh(r4, r5).AsUInt64();
+            var t6 = Avx512F.UnpackLow(r6, r7).AsUInt64(); var t7 = Avx512F.UnpackHigh(r6, r7).AsUInt64();
+            var t8 = Avx512F.UnpackLow(r8, r9).AsUInt64(); var t9 = Avx512F.UnpackHigh(r8, r9).AsUInt64();
+            var t10 = Avx512F.UnpackLow(r10, r11).AsUInt64(); var t11 = Avx512F.UnpackHigh(r10, r11).AsUInt64();
+            var t12 = Avx512F.UnpackLow(r12, r13).AsUInt64(); var t13 = Avx512F.UnpackHigh(r12, r13).AsUInt64();
+            var t14 = Avx512F.UnpackLow(r14, r15).AsUInt64(); var t15 = Avx512F.UnpackHigh(r14, r15).AsUInt64();
+            var u0 = Avx512F.UnpackLow(t0, t2).AsUInt32(); var u1 = Avx512F.UnpackHigh(t0, t2).AsUInt32();
+            var u2 = Avx512F.UnpackLow(t1, t3).AsUInt32(); var u3 = Avx512F.UnpackHigh(t1, t3).AsUInt32();
+            var u4 = Avx512F.UnpackLow(t4, t6).AsUInt32(); var u5 = Avx512F.UnpackHigh(t4, t6).AsUInt32();
+            var u6 = Avx512F.UnpackLow(t5, t7).AsUInt32(); var u7 = Avx512F.UnpackHigh(t5, t7).AsUInt32();
+            var u8 = Avx512F.UnpackLow(t8, t10).AsUInt32(); var u9 = Avx512F.UnpackHigh(t8, t10).AsUInt32();
+            var u10 = Avx512F.UnpackLow(t9, t11).AsUInt32(); var u11 = Avx512F.UnpackHigh(t9, t11).AsUInt32();
+            var u12 = Avx512F.UnpackLow(t12, t14).AsUInt32(); var u13 = Avx512F.UnpackHigh(t12, t14).AsUInt32();
+            var u14 = Avx512F.UnpackLow(t13, t15).AsUInt32(); var u15 = Avx512F.UnpackHigh(t13, t15).AsUInt32();
+            var v0 = Avx512F.Shuffle4x128(u0, u4, 0x88); var w0 = Avx512F.Shuffle4x128(u8, u12, 0x88);
+            var x0 = Avx512F.Shuffle4x128(u0, u4, 0xDD); var y0 = Avx512F.Shuffle4x128(u8, u12, 0xDD);
+            m[0] = Avx512F.Shuffle4x128(v0, w0, 0x88); m[8] = Avx512F.Shuffle4x128(v0, w0, 0xDD);
+            m[4] = Avx512F.Shuffle4x128(x0, y0, 0x88); m[12] = Avx512F.Shuffle4x128(x0, y0, 0xDD);
+            var v1 = Avx512F.Shuffle4x128(u1, u5, 0x88); var w1 = Avx512F.Shuffle4x128(u9, u13, 0x88);
+            var x1 = Avx512F.Shuffle4x128(u1, u5, 0xDD); var y1 = Avx512F.Shuffle4x128(u9, u13, 0xDD);
+            m[1] = Avx512F.Shuffle4x128(v1, w1, 0x88); m[9] = Avx512F.Shuffle4x128(v1, w1, 0xDD);
+            m[5] = Avx512F.Shuffle4x128(x1, y1, 0x88); m[13] = Avx512F.Shuffle4x128(x1, y1, 0xDD);
+            var v2 = Avx512F.Shuffle4x128(u2, u6, 0x88); var w2 = Avx512F.Shuffle4x128(u10, u14, 0x88);
+            var x2 = Avx512F.Shuffle4x128(u2, u6, 0xDD); var y2 = Avx512F.Shuffle4x128(u10, u14, 0xDD);
+            m[2] = Avx512F.Shuffle4x128(v2, w2, 0x88); m[10] = Avx512F.Shuffle4x128(v2, w2, 0xDD);
+            m[6] = Avx512F.Shuffle4x128(x2, y2, 0x88); m[14] = Avx512F.Shuffle4x128(x2, y2, 0xDD);
+            var v3 = Avx512F.Shuffle4x128(u3, u7, 0x88); var w3 = Avx512F.Shuffle4x128(u11, u15, 0x88);
+            var x3 = Avx512F.Shuffle4x128(u3, u7, 0xDD); var y3 = Avx512F.Shuffle4x128(u11, u15, 0xDD);
+            m[3] = Avx512F.Shuffle4x128(v3, w3, 0x88); m[11] = Avx512F.Shuffle4x128(v3, w3, 0xDD);
+            m[7] = Avx512F.Shuffle4x128(x3, y3, 0x88); m[15] = Avx512F.Shuffle4x128(x3, y3, 0xDD);
+        }
     }
 
 #pragma warning disable CA1857 // the shift counts are constants once Compress is specialised and inlined
@@ -170,23 +225,27 @@ public sealed unsafe class Md5Lanes : IDisposable
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> H(Vector256<uint> x, Vector256<uint> y, Vector256<uint> z) => x ^ y ^ z;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> I(Vector256<uint> x, Vector256<uint> y, Vector256<uint> z) => y ^ (x | ~z);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> Rotl(Vector256<uint> x, [ConstantExpected] byte s) => Avx2.ShiftLeftLogical(x, s) | Avx2.ShiftRightLogical(x, (byte)(32 - s));
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> Gather(byte* b, Vector256<uint> offsets) => Avx2.GatherVector256((uint*)b, offsets.AsInt32(), 1);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Message(byte* b, Vector256<uint> offsets, Vector256<uint>* m)
+        {
+            for (int j = 0; j < 16; j++) m[j] = Avx2.GatherVector256((uint*)(b + 4 * j), offsets.AsInt32(), 1);
+        }
     }
 
 #pragma warning restore CA1857
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Compress<V, TV>(uint* state, byte* buf, int* offset, int* step, int blocks) where V : struct, IVec<TV> where TV : struct
+    private static void Compress<V, TV>(uint* state, byte* buf, int* offset, int* step, int blocks) where V : struct, IVec<TV> where TV : unmanaged
     {
         int n = V.Lanes;
         TV a = V.Load(state), b = V.Load(state + n), c = V.Load(state + 2 * n), d = V.Load(state + 3 * n);
         TV off = V.Load((uint*)offset), st = V.Load((uint*)step);
+        TV* m = stackalloc TV[16];
         for (int blk = 0; blk < blocks; blk++)
         {
-            TV m0 = V.Gather(buf, off), m1 = V.Gather(buf + 4, off), m2 = V.Gather(buf + 8, off), m3 = V.Gather(buf + 12, off);
-            TV m4 = V.Gather(buf + 16, off), m5 = V.Gather(buf + 20, off), m6 = V.Gather(buf + 24, off), m7 = V.Gather(buf + 28, off);
-            TV m8 = V.Gather(buf + 32, off), m9 = V.Gather(buf + 36, off), m10 = V.Gather(buf + 40, off), m11 = V.Gather(buf + 44, off);
-            TV m12 = V.Gather(buf + 48, off), m13 = V.Gather(buf + 52, off), m14 = V.Gather(buf + 56, off), m15 = V.Gather(buf + 60, off);
+            V.Message(buf, off, m);
+            TV m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3], m4 = m[4], m5 = m[5], m6 = m[6], m7 = m[7];
+            TV m8 = m[8], m9 = m[9], m10 = m[10], m11 = m[11], m12 = m[12], m13 = m[13], m14 = m[14], m15 = m[15];
             TV aa = a, bb = b, cc = c, dd = d;
             a = V.Add(b, V.Rotl(V.Add(V.Add(a, V.F(b, c, d)), V.Add(m0, V.Const(0xd76aa478u))), 7));
             d = V.Add(a, V.Rotl(V.Add(V.Add(d, V.F(a, b, c)), V.Add(m1, V.Const(0xe8c7b756u))), 12));

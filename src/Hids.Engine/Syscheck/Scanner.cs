@@ -43,6 +43,9 @@ internal sealed class Scanner
     private readonly ConcurrentQueue<HidsDiagnostic> _problems = new();
     private readonly ConcurrentDictionary<string, byte> _unverified = new();
     private BlockingCollection<HashWork> _hashQueue = null!;
+    /// <summary>Files of <see cref="BigFileBytes"/> or more: taken first, so that they do not end the scan alone.</summary>
+    private BlockingCollection<HashWork> _bigQueue = null!;
+    private const long BigFileBytes = 4L << 20;
     private BlockingCollection<FileResult> _results = null!;
     private long _files, _hashed, _bytes, _errors, _problemCount;
     private volatile string? _current;
@@ -111,6 +114,7 @@ internal sealed class Scanner
         // Files that need MD5 go to workers that hash 8-16 of them side by side (MD5 is the slowest digest by far).
         _lanes = !Inline && UseMd5Lanes && Md5Lanes.Supported > 0 && work.Any(w => (w.Root.Checks & CheckFlags.Md5) != 0);
         _hashQueue = new BlockingCollection<HashWork>(4096);
+        _bigQueue = new BlockingCollection<HashWork>();
         _results = Inline ? new BlockingCollection<FileResult>() : new BlockingCollection<FileResult>(8192);
         var ids = new List<long>();
         var writer = Inline ? null : Task.Factory.StartNew(() => WriterLoop(summary, ids), TaskCreationOptions.LongRunning);
@@ -157,7 +161,7 @@ internal sealed class Scanner
         }, TaskCreationOptions.LongRunning)).ToArray();
         var hashers = Enumerable.Range(0, workers).Select(_ => Task.Factory.StartNew(HashLoop, TaskCreationOptions.LongRunning)).ToArray();
 
-        var all = walkers.Concat(new[] { Task.WhenAll(walkers).ContinueWith(_ => _hashQueue.CompleteAdding()) }).ToArray();
+        var all = walkers.Concat(new[] { Task.WhenAll(walkers).ContinueWith(_ => { _bigQueue.CompleteAdding(); _hashQueue.CompleteAdding(); }) }).ToArray();
         while (!Task.WaitAll(all, 250))
             Report(progress, "Scanning", expected);
         Task.WaitAll(hashers);
@@ -270,6 +274,7 @@ internal sealed class Scanner
             // Small files (most of a tree) are hashed by the walker that found them: no hand-over, no extra thread hop;
             // except when they need MD5 and the multi-buffer workers hash them several at a time.
             if (Inline || (st.Size <= InlineHashBytes && !(_lanes && (root.Checks & CheckFlags.Md5) != 0))) HashGuarded(hw, t_hash ??= new HashState());
+            else if (st.Size >= BigFileBytes) _bigQueue.Add(hw);
             else _hashQueue.Add(hw);
             return;
         }
@@ -350,7 +355,19 @@ internal sealed class Scanner
     {
         if (_lanes) { LaneLoop(); return; }
         var hs = t_hash ??= new HashState();
-        foreach (var w in _hashQueue.GetConsumingEnumerable()) HashGuarded(w, hs);
+        while (TakeWork(wait: true, out var w)) HashGuarded(w, hs);
+    }
+
+    /// <summary>The next file to hash, big files first; false when none is ready (or, waiting, when the walk is over).</summary>
+    private bool TakeWork(bool wait, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out HashWork? w)
+    {
+        if (_bigQueue.TryTake(out w) || _hashQueue.TryTake(out w)) return true;
+        if (!wait) return false;
+        while (true)
+        {
+            if (_bigQueue.TryTake(out w) || _hashQueue.TryTake(out w, 20)) return true;
+            if (_bigQueue.IsCompleted && _hashQueue.IsCompleted) return false;
+        }
     }
 
     private void HashGuarded(HashWork w, HashState hs, FileStat? from = null)
@@ -415,26 +432,43 @@ internal sealed class Scanner
             var bufs = new[] { hs.A, hs.B };
             int cur = 0;
             Task<int>? next = null;
+            // Big files with MD5 and another digest: MD5 (the slow one) runs on a second thread over the same chunk
+            // while this one does SHA-1/SHA-256, so one big file found late does not leave a core idle at the end.
+            bool split = (checks & CheckFlags.Md5) != 0 && (checks & (CheckFlags.Sha1 | CheckFlags.Sha256)) != 0 && pre.Size >= BigFileBytes;
+            Task? md5Task = null;
+            try
+            {
             while (true)
             {
                 int n;
                 if (next is null) n = RandomAccess.Read(h, bufs[cur], total);
                 else { n = next.GetAwaiter().GetResult(); next = null; }
                 if (n <= 0) break;
-                var data = new ReadOnlySpan<byte>(bufs[cur], 0, n);
+                var chunk = bufs[cur];
+                var data = new ReadOnlySpan<byte>(chunk, 0, n);
                 total += n;
+                // The other buffer is free once the MD5 of its chunk is done.
+                md5Task?.GetAwaiter().GetResult(); md5Task = null;
                 // Big files: the next read is in flight while this chunk is hashed.
                 if (n == bufs[cur].Length && total < pre.Size + (1 << 20))
                 {
                     int nxt = cur ^ 1;
                     next = RandomAccess.ReadAsync(h, bufs[nxt].AsMemory(), total).AsTask();
                 }
-                if ((checks & CheckFlags.Md5) != 0) hs.Md5.AppendData(data);
+                if (split) { int len = n; md5Task = Task.Run(() => hs.Md5.AppendData(chunk, 0, len)); }
+                else if ((checks & CheckFlags.Md5) != 0) hs.Md5.AppendData(data);
                 if ((checks & CheckFlags.Sha1) != 0) hs.Sha1.AppendData(data);
                 if ((checks & CheckFlags.Sha256) != 0) hs.Sha256.AppendData(data);
                 if (ms is not null) { if (ms.Length + n <= _diffs.SizeLimit) ms.Write(data); else ms = null; }
                 if (next is not null) cur ^= 1;
                 else if (n < bufs[cur].Length && total >= pre.Size) { /* short read at EOF: one more read confirms */ }
+            }
+            }
+            finally
+            {
+                // Never leave MD5 running over a buffer (or a digest state) that is about to be reused.
+                try { md5Task?.GetAwaiter().GetResult(); } catch { }
+                try { next?.GetAwaiter().GetResult(); } catch { }
             }
             md5 = (checks & CheckFlags.Md5) != 0 ? hs.Md5.GetHashAndReset() : null;
             sha1 = (checks & CheckFlags.Sha1) != 0 ? hs.Sha1.GetHashAndReset() : null;
@@ -492,10 +526,10 @@ internal sealed class Scanner
                     var lane = lanes[i];
                     while (lane.W is null)
                     {
-                        HashWork? w;
-                        if (active > 0) { if (!_hashQueue.TryTake(out w)) break; }
-                        else if (!_hashQueue.TryTake(out w, Timeout.Infinite)) { drained = true; break; }
-                        if ((w.Root.Checks & CheckFlags.Md5) == 0) { HashGuarded(w, t_hash ??= new HashState()); continue; }
+                        if (!TakeWork(wait: active == 0, out var w)) { if (active == 0) drained = true; break; }
+                        // Big files take the one-stream path (MD5 on another thread than SHA-1/SHA-256): in a lane,
+                        // a 200 MiB file would keep the lanes going for one stream long after the others are done.
+                        if ((w.Root.Checks & CheckFlags.Md5) == 0 || w.Stat.Size >= BigFileBytes) { HashGuarded(w, t_hash ??= new HashState()); continue; }
                         if (StartLane(md5, i, lane, w)) active++;
                     }
                 }
