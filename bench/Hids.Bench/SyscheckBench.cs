@@ -201,6 +201,10 @@ public sealed class SyscheckBench : IBench
         Console.WriteLine($"baseline_ms={sw.ElapsedMilliseconds}");
         Console.WriteLine($"baseline_cpu_ms={(long)((Cpu() - c0) * 1000)}");
         Console.WriteLine($"peak_after_baseline_mb={PeakRssMb()}");
+        var gi = GC.GetGCMemoryInfo();
+        Console.WriteLine($"gc_heap_mb={gi.HeapSizeBytes >> 20}");
+        Console.WriteLine($"gc_committed_mb={gi.TotalCommittedBytes >> 20}");
+        Console.WriteLine($"gc_peak_committed_mb={GC.GetGCMemoryInfo(GCKind.Any).TotalCommittedBytes >> 20}");
         using (var svc = new SyscheckService(instance, o, _ => { }, NullLog.Instance) { Workers = 2 })
             svc.ScanAsync(null, null, CancellationToken.None).GetAwaiter().GetResult();
         Console.WriteLine($"peak_after_check_mb={PeakRssMb()}");

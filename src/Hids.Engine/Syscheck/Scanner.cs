@@ -410,7 +410,8 @@ internal sealed class Scanner
             if (w.Before is not null) w.Before.Seen = true;
             return null;
         }
-        Native.posix_fadvise(fd, 0, 0, 2 /* SEQUENTIAL */);
+        // Read-ahead hint only where there is more than one read to do (most files are read in one call).
+        if (pre.Size > 64 * 1024) Native.posix_fadvise(fd, 0, 0, 2 /* SEQUENTIAL */);
         return h;
     }
 
