@@ -165,8 +165,10 @@ Describe 'Analysis: Set-HidsRule' {
 
     It 'changes nothing with -WhatIf' {
         $before = Get-Content -Raw $script:Local
+        $files = (Get-ChildItem (Split-Path $script:Local) -Force).Name -join ','
         Set-HidsRule -Instance $script:Inst -Id 554 -Level 7 -WhatIf
         Get-Content -Raw $script:Local | Should -Be $before
+        (Get-ChildItem (Split-Path $script:Local) -Force).Name -join ',' | Should -Be $files    # no temp file either
     }
 
     It 'reports an unknown rule' {

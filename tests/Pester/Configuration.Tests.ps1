@@ -94,6 +94,17 @@ Describe 'Configuration: Install-Hids and Uninstall-Hids' {
         Uninstall-Hids -Instance $root -Confirm:$false
         $root | Should -Not -Exist
     }
+
+    It 'Uninstall-Hids leaves a folder alone that Install-Hids did not make' {
+        $root = Join-Path (New-HidsTestRoot 'foreign') 'ossec'
+        New-Item -ItemType Directory (Join-Path $root 'etc') -Force | Out-Null
+        Set-Content (Join-Path $root 'etc/ossec.conf') '<ossec_config/>'
+        Uninstall-Hids -Instance $root -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'NotRemovable*'
+        $e[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        Join-Path $root 'etc/ossec.conf' | Should -Exist
+        Remove-Item (Split-Path $root) -Recurse -Force
+    }
 }
 
 Describe 'Configuration: editing cmdlets' {

@@ -107,6 +107,23 @@ Describe 'Monitor: lifecycle' {
     }
 }
 
+Describe 'Monitor: the packaged hidsd' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+        Import-HidsUnderTest
+        $script:moduleDir = Split-Path (Get-Module Hids).Path
+    }
+    It 'is a Native AOT executable (an ELF file, no hidsd.dll beside it) that prints its usage' {
+        $exe = Join-Path $moduleDir 'hidsd'
+        Test-Path $exe | Should -BeTrue
+        Test-Path (Join-Path $moduleDir 'hidsd.dll') | Should -BeFalse -Because 'a managed hidsd.dll means the Native AOT build fell back (see build.ps1 Package)'
+        $head = [IO.File]::ReadAllBytes($exe)[0..3]
+        $head | Should -Be @(0x7f, 0x45, 0x4c, 0x46)
+        $o = & $exe --help 2>&1
+        "$o" | Should -Match 'hidsd'
+    }
+}
+
 Describe 'Monitor: systemd unit' {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
@@ -123,7 +140,9 @@ Describe 'Monitor: systemd unit' {
             $text = Get-Content $unit -Raw
             $text | Should -Match '(?m)^Type=notify$'
             $text | Should -Match '(?m)^Restart=on-failure$'
-            $text | Should -Match ('(?m)^ExecStart=.*hidsd\.dll" --instance "' + [regex]::Escape((Join-Path $r 'inst')) + '" --foreground$')
+            # The package's hidsd is the Native AOT executable: the unit runs it directly, without the dotnet host.
+            $hidsd = Join-Path (Split-Path (Get-Module Hids).Path) 'hidsd'
+            $text | Should -Match ('(?m)^ExecStart="' + [regex]::Escape($hidsd) + '" --instance "' + [regex]::Escape((Join-Path $r 'inst')) + '" --foreground$')
             $text | Should -Match ('(?m)^ReadWritePaths="' + [regex]::Escape((Join-Path $r 'inst')) + '"')
             $text | Should -Match '(?m)^CapabilityBoundingSet=.*CAP_DAC_READ_SEARCH.*CAP_NET_ADMIN'
             $text | Should -Match '(?m)^NoNewPrivileges=yes$'

@@ -482,7 +482,7 @@ public sealed class CustomCommandBackend : IResponseBackend
             ["timeout"] = timeout is { } t ? (long)t.TotalSeconds : null,
             ["rule_id"] = context.RuleId,
             ["reason"] = context.Reason,
-            ["alert"] = context.Alert is null ? null : JsonSerializer.SerializeToNode(context.Alert, Json),
+            ["alert"] = context.Alert is null ? null : JsonNode.Parse(AlertJson.SerializeCompact(context.Alert)),
         };
         var r = _runner.Run(Executable, args, doc.ToJsonString(Json) + "\n");
         if (!r.Success) throw new ActiveResponseException($"{Path.GetFileName(Executable)} {action} failed ({r.Describe()})");

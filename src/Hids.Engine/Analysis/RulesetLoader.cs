@@ -228,7 +228,13 @@ public static class RulesetLoader
     public static RulesetLoadResult LoadFiles(IEnumerable<string> decoderFiles, IEnumerable<string> ruleFiles)
         => LoadFiles(decoderFiles, ruleFiles, new List<HidsDiagnostic>());
 
-    private static RulesetLoadResult LoadFiles(IEnumerable<string> decoderFiles, IEnumerable<string> ruleFiles, List<HidsDiagnostic> diags)
+    /// <summary>Loads the given files in order; a file named in <paramref name="replacements"/> is read from there
+    /// instead of the disk (a change is validated before it is written), its diagnostics still naming the file.</summary>
+    public static RulesetLoadResult LoadFiles(IEnumerable<string> decoderFiles, IEnumerable<string> ruleFiles, IReadOnlyDictionary<string, string> replacements)
+        => LoadFiles(decoderFiles, ruleFiles, new List<HidsDiagnostic>(), replacements);
+
+    private static RulesetLoadResult LoadFiles(IEnumerable<string> decoderFiles, IEnumerable<string> ruleFiles, List<HidsDiagnostic> diags,
+        IReadOnlyDictionary<string, string>? replacements = null)
     {
         var c = new Compiler(diags);
         var dfiles = decoderFiles.ToList();
@@ -237,13 +243,13 @@ public static class RulesetLoader
         c.Set.RuleFiles = rfiles;
         foreach (var f in dfiles)
         {
-            var roots = c.Read(f);
+            var roots = replacements is not null && replacements.TryGetValue(f, out var text) ? c.ReadText(text, f) : c.Read(f);
             if (roots != null) c.AddDecoderFile(f, roots);
         }
         c.FinishDecoders();
         foreach (var f in rfiles)
         {
-            var roots = c.Read(f);
+            var roots = replacements is not null && replacements.TryGetValue(f, out var text) ? c.ReadText(text, f) : c.Read(f);
             if (roots != null) c.AddRuleFile(f, roots);
         }
         c.FinishRules();

@@ -40,6 +40,8 @@ public static class Installer
 {
     /// <summary>Locates the ruleset shipped with the module: &lt;moduleDir&gt;/rules beside the engine assembly, else the
     /// application folder, else (development) the repository's rules/ above it.</summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000",
+        Justification = "An empty Location (the Native AOT hidsd) is skipped; the executable's folder comes next.")]
     public static string? FindShippedRules()
     {
         var starts = new List<string>();
@@ -91,6 +93,7 @@ public static class Installer
         const UnixFileMode confMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
         WriteOnce(paths.OssecConf, () => DefaultConfiguration(paths, o.EmailTo, o.SmtpServer, o.NetstatAvailable ?? NetstatPresent()), confMode, r);
         WriteOnce(paths.LocalRules, () => DefaultLocalRules, confMode, r);
+        WriteOnce(paths.InstanceMarker, () => "Hids instance. Uninstall-Hids removes only folders that hold this file.\n", confMode, r);
 
         // The shipped ruleset.
         var shipped = o.ShippedRulesPath ?? FindShippedRules();
@@ -123,11 +126,32 @@ public static class Installer
         r.Created.Add(path);
     }
 
-    /// <summary>Removes an instance folder. Refuses when the monitor is running or the folder is not an instance.</summary>
+    /// <summary>Folders never removed, whatever they hold.</summary>
+    private static readonly string[] Protected = { "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt", "/proc",
+        "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var", "/var/lib", "/var/log", "/var/tmp", "/usr/local" };
+
+    /// <summary>Why Uninstall-Hids must not remove this folder (null when it may): it is a system folder, a symbolic
+    /// link, or not one Install-Hids made (no .hids-instance marker beside etc/ossec.conf).</summary>
+    public static string? WhyNotRemovable(InstancePaths paths)
+    {
+        var root = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(paths.Root));
+        if (root.Length == 0 || Protected.Contains(root, StringComparer.Ordinal))
+            return $"'{paths.Root}' is a system folder; nothing was removed.";
+        if (new DirectoryInfo(root).LinkTarget is not null)
+            return $"'{paths.Root}' is a symbolic link; remove the instance at its target instead. Nothing was removed.";
+        if (!File.Exists(paths.OssecConf))
+            return $"'{paths.Root}' is not a Hids instance (no etc/ossec.conf); nothing was removed.";
+        if (!File.Exists(paths.InstanceMarker))
+            return $"'{paths.Root}' has no .hids-instance marker, so it was not made by Install-Hids; nothing was removed. " +
+                "If it is an instance from an older Hids, run Install-Hids -Path on it once (it adds the marker and changes nothing else).";
+        return null;
+    }
+
+    /// <summary>Removes an instance folder. Refuses (InvalidOperationException) when <see cref="WhyNotRemovable"/> says
+    /// so or the monitor is running.</summary>
     public static void Uninstall(InstancePaths paths)
     {
-        if (!File.Exists(paths.OssecConf))
-            throw new InvalidOperationException($"'{paths.Root}' is not a Hids instance (no etc/ossec.conf); nothing was removed.");
+        if (WhyNotRemovable(paths) is { } why) throw new InvalidOperationException(why);
         if (RunningMonitorPid(paths) is int pid)
             throw new InvalidOperationException($"The monitor of '{paths.Root}' is running (pid {pid}); stop it first (Stop-HidsMonitor).");
         Directory.Delete(paths.Root, recursive: true);

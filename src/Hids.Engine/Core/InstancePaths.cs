@@ -27,6 +27,8 @@ public sealed class InstancePaths
     public string Root { get; }
     public string Etc => Path.Combine(Root, "etc");
     public string OssecConf => Path.Combine(Etc, "ossec.conf");
+    /// <summary>Written by Install-Hids: marks the folder as a Hids instance, so Uninstall-Hids removes only those.</summary>
+    public string InstanceMarker => Path.Combine(Root, ".hids-instance");
     public string LocalRules => Path.Combine(Etc, "local_rules.xml");
     public string LocalDecoders => Path.Combine(Etc, "local_decoder.xml");
     public string DecodersDir => Path.Combine(Etc, "decoders");

@@ -279,7 +279,7 @@ public sealed class LogCollector : IDisposable
     private static long SafeSize(Tracked t) { try { return UnixNative.FStat(t.Stream!.SafeFileHandle).Size; } catch { return 0; } }
 
     // ---- positions ----
-    private sealed class SavedPosition { public string Path { get; set; } = ""; public long Inode { get; set; } public long Position { get; set; } }
+    internal sealed class SavedPosition { public string Path { get; set; } = ""; public long Inode { get; set; } public long Position { get; set; } }
 
     private static Dictionary<string, SavedPosition> LoadPositions(string? file)
     {
@@ -287,7 +287,7 @@ public sealed class LogCollector : IDisposable
         if (file is null || !File.Exists(file)) return d;
         try
         {
-            var list = JsonSerializer.Deserialize<List<SavedPosition>>(File.ReadAllText(file)) ?? new();
+            var list = JsonSerializer.Deserialize(File.ReadAllText(file), HidsJson.Compact.ListSavedPosition) ?? new();
             foreach (var p in list) d[p.Path] = p;
         }
         catch (Exception) { /* a damaged positions file means: start as on first sight */ }
@@ -312,7 +312,7 @@ public sealed class LogCollector : IDisposable
                 if (t.Stream is not null) _saved[t.Path] = new SavedPosition { Path = t.Path, Inode = t.Inode, Position = SavedPositionOf(t) };
             try
             {
-                AtomicFile.Write(_options.PositionsFile, JsonSerializer.Serialize(_saved.Values.ToList()));
+                AtomicFile.Write(_options.PositionsFile, JsonSerializer.Serialize(_saved.Values.ToList(), HidsJson.Compact.ListSavedPosition));
             }
             catch (Exception ex) { _log.Warn(Component, "Cannot save read positions: " + ex.Message); }
         }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using System.Text.Json;
 using System.Threading.Channels;
 using Hids.Engine.Alerts;
 using Hids.Engine.Analysis;
@@ -255,20 +256,26 @@ public sealed class MonitorHost : IDisposable
         return st;
     }
 
-    /// <summary>A part's status object as name/value text (its public scalar properties).</summary>
+    /// <summary>A part's status object as name/value text: its top-level scalar values, through the source-generated
+    /// serializer (no reflection, so this works in the Native AOT hidsd). Types the context does not know give no details.</summary>
     private static PartStatus Describe(string name, object? status)
     {
-        var ps = new PartStatus { Name = name, State = status is null ? "Running" : "Running" };
-        if (status is null) return ps;
-        foreach (var p in status.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        var ps = new PartStatus { Name = name, State = "Running" };
+        if (status is null || HidsJson.Compact.GetTypeInfo(status.GetType()) is not { } info) return ps;
+        JsonElement e;
+        try { e = JsonSerializer.SerializeToElement(status, info); } catch (Exception) { return ps; }
+        if (e.ValueKind != JsonValueKind.Object) return ps;
+        foreach (var p in e.EnumerateObject())
         {
-            if (p.GetIndexParameters().Length > 0) continue;
-            var t = Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
-            if (!(t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(DateTimeOffset) || t == typeof(DateTime) || t == typeof(TimeSpan) || t == typeof(decimal))) continue;
-            object? v;
-            try { v = p.GetValue(status); } catch (Exception) { continue; }
-            if (v is null) continue;
-            var text = v is DateTimeOffset d ? d.ToString("o") : v is DateTime dt ? dt.ToString("o") : Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) ?? "";
+            var text = p.Value.ValueKind switch
+            {
+                JsonValueKind.String => p.Value.GetString(),
+                JsonValueKind.Number => p.Value.GetRawText(),
+                JsonValueKind.True => "True",
+                JsonValueKind.False => "False",
+                _ => null,
+            };
+            if (text is null) continue;
             if (p.Name == "State") ps.State = text; else ps.Details[p.Name] = text;
         }
         return ps;

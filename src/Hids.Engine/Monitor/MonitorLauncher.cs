@@ -39,13 +39,26 @@ public static class MonitorLauncher
         return null;
     }
 
-    /// <summary>The command line that runs hidsd for an instance: [host, hidsd.dll, --instance, root].</summary>
-    public static string[] CommandLine(string moduleDir, InstancePaths paths, bool foreground = false)
+    /// <summary>How to run hidsd from a module folder: the Native AOT executable <c>hidsd</c> that the package ships
+    /// ([hidsd]), or, in a build that has the managed <c>hidsd.dll</c> (a development build, or a package made where
+    /// Native AOT could not be built), the dotnet host with the dll ([dotnet, hidsd.dll]).</summary>
+    public static string[] HidsdCommand(string moduleDir)
     {
         var dll = Path.Combine(moduleDir, "hidsd.dll");
-        if (!File.Exists(dll)) throw new FileNotFoundException($"hidsd.dll is not in the module folder '{moduleDir}'.", dll);
+        var native = Path.Combine(moduleDir, "hidsd");
+        if (!File.Exists(dll))
+        {
+            if (File.Exists(native)) return new[] { native };
+            throw new FileNotFoundException($"Neither hidsd nor hidsd.dll is in the module folder '{moduleDir}'.", native);
+        }
         var host = FindDotnetHost() ?? throw new InvalidOperationException("The dotnet host was not found (set DOTNET_ROOT or put dotnet on PATH).");
-        var list = new List<string> { host, dll, "--instance", paths.Root };
+        return new[] { host, dll };
+    }
+
+    /// <summary>The command line that runs hidsd for an instance: [hidsd, --instance, root] or [host, hidsd.dll, --instance, root].</summary>
+    public static string[] CommandLine(string moduleDir, InstancePaths paths, bool foreground = false)
+    {
+        var list = new List<string>(HidsdCommand(moduleDir)) { "--instance", paths.Root };
         if (foreground) list.Add("--foreground");
         return list.ToArray();
     }

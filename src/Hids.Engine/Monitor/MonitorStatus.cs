@@ -43,13 +43,11 @@ public sealed class MonitorStatus
 
     public override string ToString() => $"{State} pid {Pid} ({Instance})";
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, HidsJson.Status.MonitorStatus);
 
     public static MonitorStatus? Read(string file)
     {
-        try { return File.Exists(file) ? JsonSerializer.Deserialize<MonitorStatus>(File.ReadAllText(file), Json) : null; }
+        try { return File.Exists(file) ? JsonSerializer.Deserialize(File.ReadAllText(file), HidsJson.Status.MonitorStatus) : null; }
         catch (JsonException) { return null; }
         catch (IOException) { return null; }
     }

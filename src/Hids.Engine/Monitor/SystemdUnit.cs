@@ -25,7 +25,8 @@ public static class SystemdUnit
 {
     public const string DefaultUnitPath = "/etc/systemd/system/hids.service";
 
-    public static string Render(InstancePaths paths, string dotnetHost, string hidsdDll)
+    /// <param name="hidsd">How to run hidsd (MonitorLauncher.HidsdCommand): the native executable, or the dotnet host and hidsd.dll.</param>
+    public static string Render(InstancePaths paths, IReadOnlyList<string> hidsd)
     {
         string Q(string s)
         {
@@ -41,7 +42,7 @@ public static class SystemdUnit
         sb.Append("[Service]\n");
         sb.Append("Type=notify\n");
         sb.Append("NotifyAccess=main\n");
-        sb.Append($"ExecStart={Q(dotnetHost)} {Q(hidsdDll)} --instance {Q(paths.Root)} --foreground\n");
+        sb.Append($"ExecStart={string.Join(" ", hidsd.Select(Q))} --instance {Q(paths.Root)} --foreground\n");
         sb.Append("KillSignal=SIGTERM\n");
         sb.Append("TimeoutStartSec=120\n");
         sb.Append("TimeoutStopSec=45\n");
@@ -86,8 +87,7 @@ public static class SystemdUnit
     public static ServiceInstallResult Install(InstancePaths paths, string moduleDir, string? unitPath = null, bool enable = true)
     {
         unitPath ??= DefaultUnitPath;
-        var host = MonitorLauncher.FindDotnetHost() ?? throw new InvalidOperationException("The dotnet host was not found (set DOTNET_ROOT or put dotnet on PATH).");
-        var text = Render(paths, host, Path.Combine(moduleDir, "hidsd.dll"));
+        var text = Render(paths, MonitorLauncher.HidsdCommand(moduleDir));
         var r = new ServiceInstallResult { UnitPath = unitPath, UnitName = Path.GetFileName(unitPath), SystemdRunning = IsSystemdRunning() };
         r.Changed = AtomicFile.WriteIfChanged(unitPath, text, keepBackup: false,
             UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);

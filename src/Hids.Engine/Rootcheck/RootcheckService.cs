@@ -250,9 +250,12 @@ public sealed class RootcheckService : IDisposable
     }
 
     /// <summary>rules/rootcheck/&lt;name&gt; beside the engine (the packaged module) or above it (a source tree).</summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000",
+        Justification = "An empty Location (the Native AOT hidsd) falls back to the executable's folder.")]
     public static string? ShippedDatabase(string name)
     {
-        var dir = new DirectoryInfo(Path.GetDirectoryName(typeof(RootcheckService).Assembly.Location) ?? AppContext.BaseDirectory);
+        var loc = typeof(RootcheckService).Assembly.Location;
+        var dir = new DirectoryInfo(string.IsNullOrEmpty(loc) ? AppContext.BaseDirectory : Path.GetDirectoryName(loc)!);
         for (int i = 0; dir is not null && i < 8; i++, dir = dir.Parent)
         {
             string p = Path.Combine(dir.FullName, "rules", "rootcheck", name);

@@ -271,7 +271,7 @@ public sealed class BaselineStore : IDisposable
                     {
                         outbox.Parameters.Clear();
                         outbox.Parameters.AddWithValue("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-                        outbox.Parameters.AddWithValue("$e", JsonSerializer.Serialize(h.Event));
+                        outbox.Parameters.AddWithValue("$e", JsonSerializer.Serialize(h.Event, HidsJson.Compact.LogEvent));
                         outboxIds.Add((long)outbox.ExecuteScalar()!);
                     }
                     break;
@@ -334,7 +334,7 @@ public sealed class BaselineStore : IDisposable
         while (r.Read())
         {
             LogEvent? ev = null;
-            try { ev = JsonSerializer.Deserialize<LogEvent>(r.GetString(1)); } catch (JsonException) { }
+            try { ev = JsonSerializer.Deserialize(r.GetString(1), HidsJson.Compact.LogEvent); } catch (JsonException) { }
             if (ev is not null) list.Add((r.GetInt64(0), ev));
         }
         return list;

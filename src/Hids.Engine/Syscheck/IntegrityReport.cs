@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Hids.Engine.Core;
 
 namespace Hids.Engine.Syscheck;
 
@@ -55,7 +56,7 @@ public sealed class IntegrityReport
         return r;
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });
+    public string ToJson() => JsonSerializer.Serialize(this, HidsJson.Indented.IntegrityReport);
 
     /// <summary>The chart of changes per day by kind, rendered by ScottPlot as SVG.</summary>
     public string ChartSvg(int width = 900, int height = 320)

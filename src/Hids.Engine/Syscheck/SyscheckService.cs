@@ -306,7 +306,7 @@ public sealed class SyscheckService : IDisposable
         try
         {
             var s = Status;
-            lock (_storeGate) Aux.SetMeta("status", JsonSerializer.Serialize(s));
+            lock (_storeGate) Aux.SetMeta("status", JsonSerializer.Serialize(s, HidsJson.Compact.SyscheckStatus));
         }
         catch (Exception ex) { _log.Debug("hids-syscheckd", "status not persisted: " + ex.Message); }
     }
@@ -317,7 +317,7 @@ public sealed class SyscheckService : IDisposable
         if (!File.Exists(paths.SyscheckStore)) return null;
         using var store = BaselineStore.Open(paths.SyscheckStore, out _, check: false);
         var json = store.GetMeta("status");
-        var s = json is null ? new SyscheckStatus() : JsonSerializer.Deserialize<SyscheckStatus>(json) ?? new SyscheckStatus();
+        var s = json is null ? new SyscheckStatus() : JsonSerializer.Deserialize(json, HidsJson.Compact.SyscheckStatus) ?? new SyscheckStatus();
         s.FilesInBaseline = store.Count();
         s.PendingEvents = store.OutboxCount();
         s.WatchLimit = InotifyWatcher.SystemWatchLimit();

@@ -188,7 +188,9 @@ public class ResponderTests
         var json = JsonDocument.Parse(File.ReadAllLines(stdinFile)[0]).RootElement;
         Assert.Equal("add", json.GetProperty("command").GetString());
         Assert.Equal("203.0.113.9", json.GetProperty("srcip").GetString());
-        Assert.Equal(5720, json.GetProperty("alert").GetProperty("RuleId").GetInt32());
+        // The alert in the documented alerts.json schema (docs/alerts.md), not the .NET property names.
+        Assert.Equal(5720, json.GetProperty("alert").GetProperty("rule").GetProperty("id").GetInt32());
+        Assert.Equal("203.0.113.9", json.GetProperty("alert").GetProperty("srcip").GetString());
         // timeout_allowed: the delete runs when the timeout is up.
         Assert.NotNull(NetnsLab.WaitFor(() => File.Exists(argsFile) && File.ReadAllLines(argsFile).Contains("delete"), TimeSpan.FromSeconds(10)));
     }

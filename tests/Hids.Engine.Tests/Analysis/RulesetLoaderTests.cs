@@ -83,4 +83,26 @@ public sealed class RulesetLoaderTests
         Assert.False(r.HasErrors, string.Join("\n", r.Diagnostics));
         Assert.Equal(9, r.Ruleset.GetRule(100)!.Level);
     }
+
+    [Fact]
+    public void A_local_rules_change_is_validated_in_memory_with_the_instance_ruleset_and_nothing_is_written()
+    {
+        using var dir = TestPaths.NewTempDir();
+        var paths = new InstancePaths(dir.Combine("inst"));
+        Hids.Engine.Configuration.Installer.Install(new Hids.Engine.Configuration.InstallOptions { Path = paths.Root, ShippedRulesPath = TestPaths.ShippedRules });
+        var before = File.ReadAllText(paths.LocalRules);
+        var rule = RulesetLoader.LoadInstance(paths).Ruleset.GetRule(554)!;
+        var good = LocalRulesEditor.PlanOverride(paths.LocalRules, rule, 7, null);
+        var ok = LocalRulesEditor.Validate(paths, good);
+        Assert.DoesNotContain(ok.Diagnostics, d => d.Severity == DiagnosticSeverity.Error && d.File == paths.LocalRules);
+        Assert.Equal(7, ok.Ruleset.GetRule(554)!.Level);     // the loaded ruleset has the override
+        var broken = new LocalRulesChange { Path = paths.LocalRules, OldText = before, NewText = before + "\n<group name=\"x\"><rule id=\"554\" level=\"99\" overwrite=\"yes\"></rule>" };
+        var bad = LocalRulesEditor.Validate(paths, broken);
+        var errors = bad.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.NotEmpty(errors);
+        Assert.All(errors, d => Assert.Equal(paths.LocalRules, d.File));    // named as the real file, line and column
+        Assert.All(errors, d => Assert.True(d.Line > 0));
+        Assert.Equal(before, File.ReadAllText(paths.LocalRules));
+        Assert.Empty(Directory.GetFiles(paths.Etc, "*.tmp"));
+    }
 }

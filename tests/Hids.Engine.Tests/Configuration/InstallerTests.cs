@@ -113,6 +113,31 @@ public class InstallerTests
     }
 
     [Fact]
+    public void Uninstall_removes_only_folders_Install_made()
+    {
+        using var t = TestPaths.NewTempDir();
+        // A folder that merely looks like an instance (someone's OSSEC, a backup) is left alone.
+        var other = new InstancePaths(t.Combine("ossec"));
+        Directory.CreateDirectory(other.Etc);
+        File.WriteAllText(other.OssecConf, "<ossec_config/>");
+        Assert.Contains(".hids-instance", Assert.Throws<InvalidOperationException>(() => Installer.Uninstall(other)).Message);
+        Assert.True(File.Exists(other.OssecConf));
+        // Install-Hids over it adds the marker and keeps the user's ossec.conf.
+        Installer.Install(new InstallOptions { Path = other.Root, ShippedRulesPath = t.Combine("none") });
+        Assert.Equal("<ossec_config/>", File.ReadAllText(other.OssecConf));
+        Assert.True(File.Exists(other.InstanceMarker));
+        // A symbolic link to an instance is refused; system folders are refused whatever they hold.
+        var link = t.Combine("link");
+        Directory.CreateSymbolicLink(link, other.Root);
+        Assert.Contains("symbolic link", Assert.Throws<InvalidOperationException>(() => Installer.Uninstall(new InstancePaths(link))).Message);
+        Assert.Contains("system folder", Assert.Throws<InvalidOperationException>(() => Installer.Uninstall(new InstancePaths("/"))).Message);
+        Assert.Contains("system folder", Assert.Throws<InvalidOperationException>(() => Installer.Uninstall(new InstancePaths("/etc/"))).Message);
+        Assert.True(Directory.Exists(other.Root));
+        Installer.Uninstall(other);
+        Assert.False(Directory.Exists(other.Root));
+    }
+
+    [Fact]
     public void FindsTheRepositoryRulesInDevelopment()
     {
         var found = Installer.FindShippedRules();

@@ -9,7 +9,7 @@ public sealed class SystemdUnitTests
     public void Unit_is_notify_restarts_on_failure_and_is_hardened_but_can_write_its_instance()
     {
         var paths = new InstancePaths("/var/hids");
-        var text = SystemdUnit.Render(paths, "/usr/bin/dotnet", "/opt/hids/hidsd.dll");
+        var text = SystemdUnit.Render(paths, new[] { "/usr/bin/dotnet", "/opt/hids/hidsd.dll" });
         Assert.Contains("Type=notify\n", text);
         Assert.Contains("Restart=on-failure\n", text);
         Assert.Contains("ExecStart=\"/usr/bin/dotnet\" \"/opt/hids/hidsd.dll\" --instance \"/var/hids\" --foreground\n", text);
@@ -28,6 +28,7 @@ public sealed class SystemdUnitTests
         using var dir = TestPaths.NewTempDir("hids-unit");
         var moduleDir = dir.Combine("module");
         Directory.CreateDirectory(moduleDir);
+        File.WriteAllText(Path.Combine(moduleDir, "hidsd.dll"), "");
         var unit = dir.Combine("hids.service");
         var r1 = SystemdUnit.Install(new InstancePaths(dir.Combine("inst")), moduleDir, unit);
         Assert.True(r1.Written && r1.Changed);
@@ -43,6 +44,26 @@ public sealed class SystemdUnitTests
     }
 
     [Fact]
+    public void The_native_hidsd_of_a_package_runs_without_the_dotnet_host()
+    {
+        using var dir = TestPaths.NewTempDir("hids-unit");
+        var moduleDir = dir.Combine("module");
+        Directory.CreateDirectory(moduleDir);
+        var exe = Path.Combine(moduleDir, "hidsd");
+        File.WriteAllText(exe, "#!/bin/sh\n");
+        File.SetUnixFileMode(exe, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Assert.Equal(new[] { exe }, MonitorLauncher.HidsdCommand(moduleDir));
+        var text = SystemdUnit.Render(new InstancePaths("/var/hids"), MonitorLauncher.HidsdCommand(moduleDir));
+        Assert.Contains($"ExecStart=\"{exe}\" --instance \"/var/hids\" --foreground\n", text);
+        // A build with the managed hidsd.dll beside it runs that through the dotnet host instead.
+        File.WriteAllText(Path.Combine(moduleDir, "hidsd.dll"), "");
+        Assert.Equal(Path.Combine(moduleDir, "hidsd.dll"), MonitorLauncher.HidsdCommand(moduleDir)[1]);
+        Directory.Delete(moduleDir, true);
+        Directory.CreateDirectory(moduleDir);
+        Assert.Throws<FileNotFoundException>(() => MonitorLauncher.HidsdCommand(moduleDir));
+    }
+
+    [Fact]
     public void A_path_with_a_quote_is_refused()
-        => Assert.Throws<ArgumentException>(() => SystemdUnit.Render(new InstancePaths("/tmp/a\"b"), "/usr/bin/dotnet", "/x/hidsd.dll"));
+        => Assert.Throws<ArgumentException>(() => SystemdUnit.Render(new InstancePaths("/tmp/a\"b"), new[] { "/x/hidsd" }));
 }

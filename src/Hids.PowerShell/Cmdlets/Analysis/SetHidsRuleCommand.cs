@@ -49,14 +49,11 @@ public sealed class SetHidsRuleCommand : AnalysisCmdletBase
             if (PassThru) WriteObject(RuleInfo.From(rule));
             return;
         }
-        // validate: load the instance's rules with the new local_rules.xml before writing it
-        var tmp = Paths.LocalRules + ".validate.tmp";
+        // validate: load the instance's rules with the new local_rules.xml (in memory) before writing it
         try
         {
-            File.WriteAllText(tmp, change.NewText);
-            var (dec2, rules2, _) = ResolveWithConf(tmp);
-            var check = RulesetLoader.LoadFiles(dec2, rules2);
-            var newErrors = check.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error && d.File == tmp).ToList();
+            var check = LocalRulesEditor.Validate(Paths, change);
+            var newErrors = check.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error && d.File == Paths.LocalRules).ToList();
             if (newErrors.Count > 0)
             {
                 foreach (var e in newErrors)
@@ -84,18 +81,5 @@ public sealed class SetHidsRuleCommand : AnalysisCmdletBase
         {
             WriteHidsError(ex, "LocalRulesWriteFailed", ErrorCategory.PermissionDenied, Paths.LocalRules);
         }
-        finally
-        {
-            try { if (File.Exists(tmp)) File.Delete(tmp); } catch (IOException) { }
-        }
-    }
-
-    private (List<string>, List<string>, List<string>) ResolveWithConf(string localRulesReplacement)
-    {
-        var res = RulesetLoader.LoadInstance(Paths);   // resolves the same file list as the monitor
-        var decs = res.Ruleset.DecoderFiles.ToList();
-        var rules = res.Ruleset.RuleFiles.Select(f => string.Equals(f, Paths.LocalRules, StringComparison.Ordinal) ? localRulesReplacement : f).ToList();
-        if (!rules.Contains(localRulesReplacement)) rules.Add(localRulesReplacement);
-        return (decs, rules, new List<string>());
     }
 }

@@ -12,6 +12,11 @@ public sealed class UninstallHidsCommand : HidsInstanceCmdlet
     protected override void ProcessRecord()
     {
         if (!RequireInstance()) return;
+        if (Installer.WhyNotRemovable(Paths) is { } why)
+        {
+            WriteHidsError(why, "NotRemovable", ErrorCategory.InvalidArgument, Paths.Root, "Only folders made by Install-Hids are removed.");
+            return;
+        }
         if (Installer.RunningMonitorPid(Paths) is int pid)
         {
             WriteHidsError($"The monitor of '{Paths.Root}' is running (pid {pid}); nothing was removed.", "MonitorRunning",
