@@ -46,6 +46,7 @@ internal sealed class Scanner
     /// <summary>Files of <see cref="BigFileBytes"/> or more: taken first, so that they do not end the scan alone.</summary>
     private BlockingCollection<HashWork> _bigQueue = null!;
     private const long BigFileBytes = 4L << 20;
+    private const int HashQueueLimit = 4096;
     private BlockingCollection<FileResult> _results = null!;
     private long _files, _hashed, _bytes, _errors, _problemCount;
     private volatile string? _current;
@@ -113,7 +114,9 @@ internal sealed class Scanner
         int workers = Workers > 0 ? Workers : Math.Clamp(Environment.ProcessorCount, 2, 8);
         // Files that need MD5 go to workers that hash 8-16 of them side by side (MD5 is the slowest digest by far).
         _lanes = !Inline && UseMd5Lanes && Md5Lanes.Supported > 0 && work.Any(w => (w.Root.Checks & CheckFlags.Md5) != 0);
-        _hashQueue = new BlockingCollection<HashWork>(4096);
+        // Bounded by the walkers themselves (see Enqueue): a BlockingCollection bound makes every blocked Add spin and
+        // yield, which cost ~10% of a baseline's CPU on 2 cores.
+        _hashQueue = new BlockingCollection<HashWork>();
         _bigQueue = new BlockingCollection<HashWork>();
         _results = Inline ? new BlockingCollection<FileResult>() : new BlockingCollection<FileResult>(8192);
         var ids = new List<long>();
@@ -275,7 +278,11 @@ internal sealed class Scanner
             // except when they need MD5 and the multi-buffer workers hash them several at a time.
             if (Inline || (st.Size <= InlineHashBytes && !(_lanes && (root.Checks & CheckFlags.Md5) != 0))) HashGuarded(hw, t_hash ??= new HashState());
             else if (st.Size >= BigFileBytes) _bigQueue.Add(hw);
-            else _hashQueue.Add(hw);
+            else
+            {
+                while (_hashQueue.Count >= HashQueueLimit) Thread.Sleep(1); // the hash workers are behind: let them catch up
+                _hashQueue.Add(hw);
+            }
             return;
         }
         var e = FromStat(path, st);
@@ -365,8 +372,9 @@ internal sealed class Scanner
         if (!wait) return false;
         while (true)
         {
-            if (_bigQueue.TryTake(out w) || _hashQueue.TryTake(out w, 20)) return true;
+            if (_bigQueue.TryTake(out w) || _hashQueue.TryTake(out w)) return true;
             if (_bigQueue.IsCompleted && _hashQueue.IsCompleted) return false;
+            Thread.Sleep(1); // polling: a blocking take spins and yields on every item
         }
     }
 
@@ -645,11 +653,15 @@ internal sealed class Scanner
         {
             if (summary.Changes.Count < 10000) summary.Changes.Add(new FileChange { Path = path, Change = kind, ChangedAttributes = attrs, Reported = reported });
         }
-        while (!_results.IsCompleted)
+        while (true)
         {
-            if (!_results.TryTake(out var r, 100))
+            // Polling with a short sleep when there is nothing to write: a blocking take would wake (spin, yield,
+            // switch) once per result, ~50,000 times in a baseline of 50k files.
+            if (!_results.TryTake(out var r))
             {
+                if (_results.IsCompleted) break;
                 if (flushAt.ElapsedMilliseconds > 500) Flush();
+                Thread.Sleep(1);
                 continue;
             }
             var first = r.Root is not null && _firstBaselineRoots.Contains(r.Root.Path);
