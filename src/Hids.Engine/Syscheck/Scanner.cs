@@ -47,6 +47,7 @@ internal sealed class Scanner
     private BlockingCollection<HashWork> _bigQueue = null!;
     private const long BigFileBytes = 4L << 20;
     private const int HashQueueLimit = 4096;
+    private volatile bool _hashFailed;
     private BlockingCollection<FileResult> _results = null!;
     private long _files, _hashed, _bytes, _errors, _problemCount;
     private volatile string? _current;
@@ -280,7 +281,7 @@ internal sealed class Scanner
             else if (st.Size >= BigFileBytes) _bigQueue.Add(hw);
             else
             {
-                while (_hashQueue.Count >= HashQueueLimit) Thread.Sleep(1); // the hash workers are behind: let them catch up
+                while (_hashQueue.Count >= HashQueueLimit && !_hashFailed) Thread.Sleep(1); // the hash workers are behind: let them catch up
                 _hashQueue.Add(hw);
             }
             return;
@@ -360,9 +361,13 @@ internal sealed class Scanner
 
     private void HashLoop()
     {
-        if (_lanes) { LaneLoop(); return; }
-        var hs = t_hash ??= new HashState();
-        while (TakeWork(wait: true, out var w)) HashGuarded(w, hs);
+        try
+        {
+            if (_lanes) { LaneLoop(); return; }
+            var hs = t_hash ??= new HashState();
+            while (TakeWork(wait: true, out var w)) HashGuarded(w, hs);
+        }
+        catch { _hashFailed = true; throw; } // the walkers must not wait for a queue nobody drains
     }
 
     /// <summary>The next file to hash, big files first; false when none is ready (or, waiting, when the walk is over).</summary>
@@ -538,7 +543,10 @@ internal sealed class Scanner
                         if (!TakeWork(wait: active == 0, out var w)) { if (active == 0) drained = true; break; }
                         // Big files take the one-stream path (MD5 on another thread than SHA-1/SHA-256): in a lane,
                         // a 200 MiB file would keep the lanes going for one stream long after the others are done.
-                        if ((w.Root.Checks & CheckFlags.Md5) == 0 || w.Stat.Size >= BigFileBytes) { HashGuarded(w, t_hash ??= new HashState()); continue; }
+                        // Files whose contents are kept for report_changes take it too above one chunk, so that 16
+                        // lanes never hold 16 copies of up to DiffSizeLimit each.
+                        if ((w.Root.Checks & CheckFlags.Md5) == 0 || w.Stat.Size >= BigFileBytes || (w.Root.ReportChanges && w.Stat.Size > md5.ChunkBytes))
+                        { HashGuarded(w, t_hash ??= new HashState()); continue; }
                         if (StartLane(md5, i, lane, w)) active++;
                     }
                 }
