@@ -101,6 +101,7 @@ public sealed unsafe class Md5Lanes : IDisposable
     /// <summary>
     /// Hashes blocks in every lane with blocks left until one of them runs out; returns false if no lane had any.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Run()
     {
         int min = int.MaxValue;
@@ -140,7 +141,7 @@ public sealed unsafe class Md5Lanes : IDisposable
         static abstract TV I(TV x, TV y, TV z);
         static abstract TV Rotl(TV x, [ConstantExpected] byte s);
         /// <summary>Word j of every lane's next block into m[j] (lane l's block starts at b + offsets[l]).</summary>
-        static abstract void Message(byte* b, TV offsets, TV* m);
+        static abstract void Message(byte* b, int* o, TV offsets, TV* m);
     }
 
     private readonly struct V512 : IVec<Vector512<uint>>
@@ -157,26 +158,26 @@ public sealed unsafe class Md5Lanes : IDisposable
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> Rotl(Vector512<uint> x, [ConstantExpected] byte s) => Avx512F.RotateLeft(x, s);
 
         /// <summary>Loads the 16 lanes' blocks as rows and transposes the 16x16 matrix of words (no gathers: they are slow).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Message(byte* b, Vector512<uint> offsets, Vector512<uint>* m)
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+        public static void Message(byte* b, int* o, Vector512<uint> offsets, Vector512<uint>* m)
         {
             // Rows = the lanes' blocks; three shuffle stages transpose the 16x16 matrix of words.
-            var r0 = Vector512.Load((uint*)(b + offsets.GetElement(0)));
-            var r1 = Vector512.Load((uint*)(b + offsets.GetElement(1)));
-            var r2 = Vector512.Load((uint*)(b + offsets.GetElement(2)));
-            var r3 = Vector512.Load((uint*)(b + offsets.GetElement(3)));
-            var r4 = Vector512.Load((uint*)(b + offsets.GetElement(4)));
-            var r5 = Vector512.Load((uint*)(b + offsets.GetElement(5)));
-            var r6 = Vector512.Load((uint*)(b + offsets.GetElement(6)));
-            var r7 = Vector512.Load((uint*)(b + offsets.GetElement(7)));
-            var r8 = Vector512.Load((uint*)(b + offsets.GetElement(8)));
-            var r9 = Vector512.Load((uint*)(b + offsets.GetElement(9)));
-            var r10 = Vector512.Load((uint*)(b + offsets.GetElement(10)));
-            var r11 = Vector512.Load((uint*)(b + offsets.GetElement(11)));
-            var r12 = Vector512.Load((uint*)(b + offsets.GetElement(12)));
-            var r13 = Vector512.Load((uint*)(b + offsets.GetElement(13)));
-            var r14 = Vector512.Load((uint*)(b + offsets.GetElement(14)));
-            var r15 = Vector512.Load((uint*)(b + offsets.GetElement(15)));
+            var r0 = Vector512.Load((uint*)(b + o[0]));
+            var r1 = Vector512.Load((uint*)(b + o[1]));
+            var r2 = Vector512.Load((uint*)(b + o[2]));
+            var r3 = Vector512.Load((uint*)(b + o[3]));
+            var r4 = Vector512.Load((uint*)(b + o[4]));
+            var r5 = Vector512.Load((uint*)(b + o[5]));
+            var r6 = Vector512.Load((uint*)(b + o[6]));
+            var r7 = Vector512.Load((uint*)(b + o[7]));
+            var r8 = Vector512.Load((uint*)(b + o[8]));
+            var r9 = Vector512.Load((uint*)(b + o[9]));
+            var r10 = Vector512.Load((uint*)(b + o[10]));
+            var r11 = Vector512.Load((uint*)(b + o[11]));
+            var r12 = Vector512.Load((uint*)(b + o[12]));
+            var r13 = Vector512.Load((uint*)(b + o[13]));
+            var r14 = Vector512.Load((uint*)(b + o[14]));
+            var r15 = Vector512.Load((uint*)(b + o[15]));
             var t0 = Avx512F.UnpackLow(r0, r1).AsUInt64(); var t1 = Avx512F.UnpackHigh(r0, r1).AsUInt64();
             var t2 = Avx512F.UnpackLow(r2, r3).AsUInt64(); var t3 = Avx512F.UnpackHigh(r2, r3).AsUInt64();
             var t4 = Avx512F.UnpackLow(r4, r5).AsUInt64(); var t5 = Avx512F.UnpackHigh(r4, r5).AsUInt64();
@@ -225,8 +226,8 @@ public sealed unsafe class Md5Lanes : IDisposable
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> H(Vector256<uint> x, Vector256<uint> y, Vector256<uint> z) => x ^ y ^ z;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> I(Vector256<uint> x, Vector256<uint> y, Vector256<uint> z) => y ^ (x | ~z);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> Rotl(Vector256<uint> x, [ConstantExpected] byte s) => Avx2.ShiftLeftLogical(x, s) | Avx2.ShiftRightLogical(x, (byte)(32 - s));
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Message(byte* b, Vector256<uint> offsets, Vector256<uint>* m)
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+        public static void Message(byte* b, int* o, Vector256<uint> offsets, Vector256<uint>* m)
         {
             for (int j = 0; j < 16; j++) m[j] = Avx2.GatherVector256((uint*)(b + 4 * j), offsets.AsInt32(), 1);
         }
@@ -241,9 +242,11 @@ public sealed unsafe class Md5Lanes : IDisposable
         TV a = V.Load(state), b = V.Load(state + n), c = V.Load(state + 2 * n), d = V.Load(state + 3 * n);
         TV off = V.Load((uint*)offset), st = V.Load((uint*)step);
         TV* m = stackalloc TV[16];
+        int* o = stackalloc int[16];
         for (int blk = 0; blk < blocks; blk++)
         {
-            V.Message(buf, off, m);
+            V.Store((uint*)o, off);
+            V.Message(buf, o, off, m);
             TV m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3], m4 = m[4], m5 = m[5], m6 = m[6], m7 = m[7];
             TV m8 = m[8], m9 = m[9], m10 = m[10], m11 = m[11], m12 = m[12], m13 = m[13], m14 = m[14], m15 = m[15];
             TV aa = a, bb = b, cc = c, dd = d;
