@@ -52,7 +52,7 @@ try {
     'idle CPU: {0:N2} % of one core over {1:N0} s (target < 1 %) -> {2}' -f $cpuPct, $wall, ($(if ($cpuPct -lt 1) { 'OK' } else { 'OVER' }))
     $roll = Get-Content "/proc/$procId/smaps_rollup"
     $kb = { param($k) [long](($roll | Where-Object { $_ -like "${k}:*" }) -replace '\D', '') / 1024 }
-    'RSS breakdown: PSS {0:N1} MB, anonymous {1:N1} MB, JIT code heap (W^X shared memory, counted twice in RSS) {2:N1} MB, managed heap {3:N1} MB' -f (& $kb 'Pss'), (& $kb 'Anonymous'), (& $kb 'Pss_Shmem'), ((Get-HidsStatus -Instance $root).ManagedHeapBytes / 1MB)
+    'RSS breakdown: PSS {0:N1} MB, anonymous {1:N1} MB, shared memory (the JIT code heap under W^X; none in the Native AOT hidsd) {2:N1} MB, managed heap {3:N1} MB' -f (& $kb 'Pss'), (& $kb 'Anonymous'), (& $kb 'Pss_Shmem'), ((Get-HidsStatus -Instance $root).ManagedHeapBytes / 1MB)
 }
 finally {
     Stop-HidsMonitor -Instance $root -Force | Out-Null

@@ -216,3 +216,160 @@ Describe 'Alerts: Send-HidsTestEmail' {
         finally { $cts.Cancel(); $server.Shutdown(); $null = $server.ShutdownTask.Wait(5000) }
     }
 }
+
+Describe 'Alerts: TLS and authentication options (Set-HidsEmail, Send-HidsTestEmail)' {
+    BeforeAll {
+        $gp = ((dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
+        Add-Type -Path (Join-Path $gp 'smtpserver/11.1.0/lib/netstandard2.1/SmtpServer.dll')
+        $script:tlsDir = New-HidsTestRoot 'hids-alerts-tls'
+        # a private CA and a server certificate for 127.0.0.1 it issues, made now
+        $caKey = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256)
+        $caReq = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=Hids Pester CA', $caKey, [System.Security.Cryptography.HashAlgorithmName]::SHA256)
+        $caReq.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
+        $caReq.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new('KeyCertSign, CrlSign', $true))
+        $script:ca = $caReq.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(30))
+        $key = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256)
+        $req = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=127.0.0.1', $key, [System.Security.Cryptography.HashAlgorithmName]::SHA256)
+        $san = [System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+        $san.AddIpAddress([System.Net.IPAddress]::Loopback); $san.AddDnsName('localhost')
+        $req.CertificateExtensions.Add($san.Build())
+        $signed = $req.Create($ca, [DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(30), [byte[]](1, 2, 3, 4, 5, 6, 7, 8))
+        $script:cert = [System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions]::CopyWithPrivateKey($signed, $key)
+        $script:caPem = Join-Path $tlsDir 'ca.pem'
+        Set-Content -Path $caPem -Value $ca.ExportCertificatePem()
+        $script:certSha256 = $cert.GetCertHashString([System.Security.Cryptography.HashAlgorithmName]::SHA256)
+
+        $l = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0); $l.Start(); $script:tlsPort = $l.LocalEndpoint.Port; $l.Stop()
+        $eb = [SmtpServer.EndpointDefinitionBuilder]::new()
+        $null = $eb.Endpoint([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, $tlsPort)).Certificate($cert).IsSecure($false)
+        $opts = [SmtpServer.SmtpServerOptionsBuilder]::new().ServerName('localhost').Endpoint($eb.Build()).Build()
+        $script:tlsServer = [SmtpServer.SmtpServer]::new($opts, [SmtpServer.ComponentModel.ServiceProvider]::Default)
+        $script:tlsCts = [System.Threading.CancellationTokenSource]::new()
+        $null = $tlsServer.StartAsync($tlsCts.Token)
+        $deadline = (Get-Date).AddSeconds(10)
+        do { try { $c = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $tlsPort); $c.Dispose(); break } catch { Start-Sleep -Milliseconds 100 } } while ((Get-Date) -lt $deadline)
+
+        $script:mailRoot = Join-Path $tlsDir 'instance'
+        New-Item -ItemType Directory (Join-Path $mailRoot 'etc') | Out-Null
+        Copy-Item (Join-Path $root 'etc/ossec.conf') (Join-Path $mailRoot 'etc/ossec.conf')
+    }
+
+    AfterAll {
+        if ($script:tlsServer) { $tlsCts.Cancel(); $tlsServer.Shutdown(); $null = $tlsServer.ShutdownTask.Wait(5000) }
+        if ($script:tlsDir) { Remove-Item $script:tlsDir -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'Set-HidsEmail writes smtp_security, smtp_user, smtp_password_file, smtp_ca_file and smtp_cert_fingerprint idempotently' {
+        $pw = Join-Path $tlsDir 'smtp.pw'
+        Set-Content -Path $pw -Value 'secret'
+        [IO.File]::SetUnixFileMode($pw, [IO.UnixFileMode]'UserRead, UserWrite')
+        $fp = ($certSha256 -split '(..)' -ne '') -join ':'
+        $s = Set-HidsEmail -Instance $mailRoot -SmtpSecurity StartTls -SmtpPort 587 -SmtpUser hids -SmtpPasswordFile $pw -SmtpCaFile $caPem -SmtpCertificateFingerprint $fp
+        $s.SmtpSecurity | Should -Be 'starttls'
+        $s.SmtpUser | Should -Be 'hids'
+        $s.SmtpPasswordFile | Should -Be $pw
+        $s.SmtpCaFile | Should -Be $caPem
+        $s.SmtpCertFingerprint | Should -Be $certSha256
+        $conf = Get-Content (Join-Path $mailRoot 'etc/ossec.conf') -Raw
+        $conf | Should -Match "<smtp_ca_file>$([regex]::Escape($caPem))</smtp_ca_file>"
+        $conf | Should -Match '<hids>'
+        $hash = (Get-FileHash (Join-Path $mailRoot 'etc/ossec.conf')).Hash
+        Set-HidsEmail -Instance $mailRoot -SmtpSecurity StartTls -SmtpPort 587 -SmtpUser hids -SmtpPasswordFile $pw -SmtpCaFile $caPem -SmtpCertificateFingerprint $fp | Out-Null
+        (Get-FileHash (Join-Path $mailRoot 'etc/ossec.conf')).Hash | Should -Be $hash
+        Test-HidsConfiguration -Instance $mailRoot -Quiet | Should -BeTrue
+        { Set-HidsEmail -Instance $mailRoot -SmtpCertificateFingerprint '12:34' } | Should -Throw '*SHA-256*'
+        # an empty string removes a setting
+        (Set-HidsEmail -Instance $mailRoot -SmtpCertificateFingerprint '').SmtpCertFingerprint | Should -BeNullOrEmpty
+        Get-Content (Join-Path $mailRoot 'etc/ossec.conf') -Raw | Should -Not -Match 'smtp_cert_fingerprint'
+        $hash = (Get-FileHash (Join-Path $mailRoot 'etc/ossec.conf')).Hash
+        Set-HidsEmail -Instance $mailRoot -SmtpCertificateFingerprint '' | Out-Null
+        (Get-FileHash (Join-Path $mailRoot 'etc/ossec.conf')).Hash | Should -Be $hash
+    }
+
+    It 'Test-HidsConfiguration warns about a password file other users can read' {
+        $pw = Join-Path $tlsDir 'loose.pw'
+        Set-Content -Path $pw -Value 'secret'
+        [IO.File]::SetUnixFileMode($pw, [IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
+        Set-HidsEmail -Instance $mailRoot -SmtpPasswordFile $pw | Out-Null
+        $d = Test-HidsConfiguration -Instance $mailRoot | Where-Object Code -eq 'HIDS1036'
+        $d | Should -Not -BeNullOrEmpty
+        "$($d.Message)" | Should -Match 'other users'
+    }
+
+    It 'Send-HidsTestEmail reports STARTTLS with a certificate trusted through -CaFile' {
+        $r = Send-HidsTestEmail -Instance $root -Port $tlsPort -Security starttls -CaFile $caPem -TimeoutSeconds 10
+        $r.Success | Should -BeTrue
+        $r.Encrypted | Should -BeTrue
+        $r.TlsProtocol | Should -Not -BeNullOrEmpty
+        $r.CertificateTrust | Should -Be 'smtp_ca_file'
+        $r.CertificateSha256 | Should -Be $certSha256
+        $r.CertificateIssuer | Should -Match 'Hids Pester CA'
+        ($r | ConvertTo-Json | ConvertFrom-Json).CertificateSha256 | Should -Be $certSha256
+    }
+
+    It 'Send-HidsTestEmail reports an untrusted certificate with the reason, a security error and what to do' {
+        $err = $null
+        $r = Send-HidsTestEmail -Instance $root -Port $tlsPort -Security starttls -TimeoutSeconds 10 -ErrorVariable err -ErrorAction SilentlyContinue
+        $r.Success | Should -BeFalse
+        $r.FailureKind | Should -Be 'Certificate'
+        $r.CertificateSha256 | Should -Be $certSha256
+        $r.CertificateError | Should -Match 'not trusted'
+        $r.Error | Should -Match 'smtp_ca_file'
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'SmtpTestFailed*'
+        $err[0].CategoryInfo.Category | Should -Be 'SecurityError'
+        $err[0].ErrorDetails.RecommendedAction | Should -Match 'SmtpCaFile'
+    }
+
+    It 'the monitor (hidsd) mails over STARTTLS with smtp_ca_file and AUTH; a wrong password keeps the mail queued until it is fixed' {
+        Import-Module (Join-Path $PSScriptRoot 'SmtpSink.psm1') -Force
+        $sink = Start-TestSmtpSink -Folder (Join-Path $tlsDir 'mail') -Certificate $cert -User 'hids' -Password 'c0rrect horse'
+        $r = Join-Path $tlsDir 'monitored'
+        try {
+            Install-Hids -Path $r -Type Local -EmailTo 'admin@example.com' | Out-Null
+            Protect-HidsTestInstance -Root $r
+            Get-HidsDirectory -Instance $r | Remove-HidsDirectory -Instance $r -Confirm:$false
+            $conf = Join-Path $r 'etc/ossec.conf'
+            (Get-Content $conf -Raw) -replace '<rootcheck>', "<rootcheck>`n    <disabled>yes</disabled>" | Set-Content $conf -NoNewline
+            $pw = Join-Path $tlsDir 'monitor.pw'
+            Set-Content -Path $pw -Value 'wrong password'
+            [IO.File]::SetUnixFileMode($pw, [IO.UnixFileMode]'UserRead, UserWrite')
+            Set-HidsEmail -Instance $r -SmtpServer 127.0.0.1 -SmtpPort $sink.Port -From 'hids@deft.example' -SmtpSecurity StartTls `
+                -SmtpCaFile $caPem -SmtpUser hids -SmtpPasswordFile $pw -MaxPerHour 100 -Notification | Out-Null
+            Test-HidsConfiguration -Instance $r -Quiet | Should -BeTrue
+            (Start-HidsMonitor -Instance $r).Running | Should -BeTrue
+            # rule 502 (monitor started) is mailed; the wrong password keeps it queued, and ossec.log says why
+            $log = Join-Path $r 'logs/ossec.log'
+            $deadline = (Get-Date).AddSeconds(120)
+            while ((Get-Date) -lt $deadline -and -not (Select-String -Path $log -Pattern 'Authentication failed for user .hids.' -Quiet -ErrorAction SilentlyContinue)) { Start-Sleep 1 }
+            Select-String -Path $log -Pattern 'Authentication failed for user .hids.' -Quiet | Should -BeTrue
+            @(Get-TestMail $sink).Count | Should -Be 0
+            @(Get-ChildItem (Join-Path $r 'queue/mail/out') -Filter *.eml).Count | Should -BeGreaterThan 0
+            # the admin fixes the password file: the next retry delivers, encrypted and authenticated
+            Set-Content -Path $pw -Value 'c0rrect horse'
+            $m = Wait-TestMail $sink 'Rule: 502 fired' 150
+            $m | Should -Not -BeNullOrEmpty
+            $m.Headers | Should -Match 'X-Test-Session: secure=yes user=hids'
+        }
+        finally {
+            if (Test-Path (Join-Path $r 'var/run/hidsd.pid')) { Stop-HidsMonitor -Instance $r -Force -TimeoutSeconds 30 -ErrorAction SilentlyContinue | Out-Null }
+            Stop-TestSmtpSink $sink
+        }
+    }
+
+    It 'Send-HidsTestEmail says so when starttls is required but the server does not offer it' {
+        $l = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0); $l.Start(); $port = $l.LocalEndpoint.Port; $l.Stop()
+        $opts = [SmtpServer.SmtpServerOptionsBuilder]::new().ServerName('localhost').Port($port).Build()
+        $server = [SmtpServer.SmtpServer]::new($opts, [SmtpServer.ComponentModel.ServiceProvider]::Default)
+        $cts = [System.Threading.CancellationTokenSource]::new()
+        $null = $server.StartAsync($cts.Token)
+        try {
+            $deadline = (Get-Date).AddSeconds(10)
+            do { try { $c = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $port); $c.Dispose(); break } catch { Start-Sleep -Milliseconds 100 } } while ((Get-Date) -lt $deadline)
+            $r = Send-HidsTestEmail -Instance $root -Port $port -Security starttls -TimeoutSeconds 10 -ErrorAction SilentlyContinue
+            $r.Success | Should -BeFalse
+            $r.FailureKind | Should -Be 'StartTlsUnavailable'
+            $r.Error | Should -Match 'does not offer STARTTLS'
+        }
+        finally { $cts.Cancel(); $server.Shutdown(); $null = $server.ShutdownTask.Wait(5000) }
+    }
+}

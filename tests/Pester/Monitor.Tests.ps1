@@ -73,14 +73,19 @@ Describe 'Monitor: lifecycle' {
         }
     }
 
-    It 'detects a stale pid file (a live pid that is not hidsd) and cleans it' -Skip:(-not $haveInstall) {
+    It 'detects a stale pid file (a live pid that is not hidsd): Get-HidsStatus reports it, Stop-HidsMonitor cleans it' -Skip:(-not $haveInstall) {
         $r = New-QuietInstance
         try {
             New-Item -ItemType Directory -Force (Join-Path $r 'var/run') | Out-Null
             Set-Content (Join-Path $r 'var/run/hidsd.pid') "$PID"
             $st = Get-HidsStatus -Instance $r -WarningVariable w -WarningAction SilentlyContinue
             $st.Running | Should -BeFalse
-            "$w" | Should -Match 'stale pid file'
+            $st.State | Should -Be 'Crashed'
+            $st.StalePid | Should -Be $PID
+            "$w" | Should -Match 'did not stop cleanly'
+            Test-Path (Join-Path $r 'var/run/hidsd.pid') | Should -BeTrue -Because 'Get-HidsStatus only reads'
+            Stop-HidsMonitor -Instance $r -WarningVariable w2 -WarningAction SilentlyContinue | Out-Null
+            "$w2" | Should -Match 'stale pid file'
             Test-Path (Join-Path $r 'var/run/hidsd.pid') | Should -BeFalse
         } finally { Remove-Item $r -Recurse -Force }
     }

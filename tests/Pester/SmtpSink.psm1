@@ -13,13 +13,15 @@ function Get-SmtpServerAssembly {
 }
 
 function Start-TestSmtpSink {
-    param([string] $Folder = (Join-Path ([IO.Path]::GetTempPath()) ("hids-mail-" + [guid]::NewGuid().ToString('n').Substring(0, 8))))
+    param([string] $Folder = (Join-Path ([IO.Path]::GetTempPath()) ("hids-mail-" + [guid]::NewGuid().ToString('n').Substring(0, 8))),
+        # with a certificate the sink offers STARTTLS; with -User/-Password it requires AUTH (over TLS only)
+        [System.Security.Cryptography.X509Certificates.X509Certificate2] $Certificate, [string] $User, [string] $Password)
     New-Item -ItemType Directory -Force -Path $Folder | Out-Null
     if (-not ('HidsTestSmtp' -as [type])) {
         $dll = Get-SmtpServerAssembly
         Add-Type -Path $dll
         $pipes = [System.IO.Pipelines.Pipe].Assembly.Location
-        Add-Type -ReferencedAssemblies $dll, $pipes, 'netstandard', 'System.Buffers', 'System.Memory', 'System.Net.Primitives', 'System.Net.Sockets', 'System.Threading', 'System.Threading.Tasks', 'System.Runtime', 'System.ComponentModel' -TypeDefinition @'
+        Add-Type -IgnoreWarnings -WarningAction SilentlyContinue -ReferencedAssemblies $dll, $pipes, 'netstandard', 'System.Buffers', 'System.Memory', 'System.Net.Primitives', 'System.Net.Sockets', 'System.Threading', 'System.Threading.Tasks', 'System.Runtime', 'System.ComponentModel', 'System.Security.Cryptography', 'System.Net.Security' -TypeDefinition @'
 using System;
 using System.Buffers;
 using System.IO;
@@ -27,6 +29,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
+using System.Security.Cryptography.X509Certificates;
 using SmtpServer;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
@@ -40,9 +43,29 @@ public sealed class HidsTestMailStore : MessageStore
     {
         int n = Interlocked.Increment(ref _n);
         string tmp = Path.Combine(_dir, n.ToString("D5") + ".tmp");
-        using (var fs = File.Create(tmp)) { foreach (var seg in buffer) fs.Write(seg.Span); }
+        using (var fs = File.Create(tmp))
+        {
+            // what the session was: encrypted? authenticated as whom? (a header the test can read)
+            var user = context.Authentication.IsAuthenticated ? context.Authentication.User : "-";
+            var mark = System.Text.Encoding.ASCII.GetBytes("X-Test-Session: secure=" + (context.Pipe.IsSecure ? "yes" : "no") + " user=" + user + "\r\n");
+            fs.Write(mark, 0, mark.Length);
+            foreach (var seg in buffer) fs.Write(seg.Span);
+        }
         File.Move(tmp, Path.Combine(_dir, n.ToString("D5") + ".eml"));
         return Task.FromResult(SmtpResponse.Ok);
+    }
+}
+
+public sealed class HidsTestUsers : SmtpServer.Authentication.IUserAuthenticator
+{
+    private readonly string _user, _password;
+    public int Failures;
+    public HidsTestUsers(string user, string password) { _user = user; _password = password; }
+    public Task<bool> AuthenticateAsync(ISessionContext context, string user, string password, CancellationToken token)
+    {
+        bool ok = user == _user && password == _password;
+        if (!ok) Interlocked.Increment(ref Failures);
+        return Task.FromResult(ok);
     }
 }
 
@@ -53,15 +76,23 @@ public sealed class HidsTestSmtp : IDisposable
     public string Folder { get; private set; }
     public Task Running { get; private set; }
 
-    public HidsTestSmtp(string folder)
+    public HidsTestSmtp(string folder) : this(folder, null, null, null) { }
+
+    public HidsTestSmtp(string folder, X509Certificate2 certificate, string user, string password)
     {
         Folder = folder;
         var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start(); Port = ((IPEndPoint)probe.LocalEndpoint).Port; probe.Stop();
         var options = new SmtpServerOptionsBuilder().ServerName("localhost")
-            .Endpoint(b => b.Endpoint(new IPEndPoint(IPAddress.Loopback, Port))).Build();
+            .Endpoint(b =>
+            {
+                b.Endpoint(new IPEndPoint(IPAddress.Loopback, Port));
+                if (certificate != null) b.Certificate(certificate).IsSecure(false);
+                if (!string.IsNullOrEmpty(user)) { b.AuthenticationRequired(); if (certificate == null) b.AllowUnsecureAuthentication(); }
+            }).Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(new HidsTestMailStore(folder));
+        if (!string.IsNullOrEmpty(user)) services.Add(new HidsTestUsers(user, password));
         var server = new SmtpServer.SmtpServer(options, services);
         Running = server.StartAsync(_cts.Token);
     }
@@ -70,7 +101,7 @@ public sealed class HidsTestSmtp : IDisposable
 }
 '@
     }
-    $sink = [HidsTestSmtp]::new($Folder)
+    $sink = [HidsTestSmtp]::new($Folder, $Certificate, $(if ($User) { $User } else { $null }), $Password)
     # wait until it accepts connections
     $deadline = (Get-Date).AddSeconds(15)
     while ((Get-Date) -lt $deadline) {

@@ -97,6 +97,66 @@ public static class AlertText
         return sb.ToString();
     }
 
+    /// <summary>Most SMS gateways turn the first 160 characters of a mail into one text message.</summary>
+    public const int SmsMaxLength = 160;
+
+    /// <summary>The subject of an sms-format mail: "Hids deft: level 7 rule 550".</summary>
+    public static string SmsSubject(Alert a, string host)
+        => $"{ProductName} {Truncate(host, 40)}: level {a.Level.ToString(CultureInfo.InvariantCulture)} rule {a.RuleId.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// The body of an sms-format mail, at most <paramref name="max"/> characters:
+    /// <code>
+    /// Rule 550 level 7: Integrity checksum changed.
+    /// deft->syscheck 2015 Jan 30 09:57:06
+    /// Integrity checksum changed for: '/home/finid/sidebar.php' Size changed from '0' to '19' Wh...
+    /// </code>
+    /// The log is put on one line (whitespace runs collapsed) and cut to what is left.
+    /// </summary>
+    public static string SmsBody(Alert a, int max = SmsMaxLength)
+    {
+        max = Math.Max(60, max);
+        var head = $"Rule {a.RuleId.ToString(CultureInfo.InvariantCulture)} level {a.Level.ToString(CultureInfo.InvariantCulture)}: ";
+        var line1 = head + Truncate(OneLine(a.Description), Math.Max(10, max * 2 / 5 - head.Length));
+        var line2 = Truncate(OneLine(ReceivedFrom(a)), 32) + " " + OssecDate(a.Time);
+        var text = line1 + "\n" + line2;
+        int room = max - text.Length - 1;
+        var log = OneLine(a.FullLog);
+        if (room >= 8 && log.Length > 0) text += "\n" + Truncate(log, room);
+        return text.Length <= max ? text : text[..max];
+    }
+
+    /// <summary>The body of an sms-format digest: how many alerts were held, the highest level, the first rules.</summary>
+    public static string SmsDigestBody(IReadOnlyList<Alert> alerts, int max = SmsMaxLength)
+    {
+        var top = alerts.OrderByDescending(a => a.Level).First();
+        var text = $"{alerts.Count} alerts held (email_maxperhour), highest level {top.Level}: rule {top.RuleId} {OneLine(top.Description)}. Rules: " +
+                   string.Join(",", alerts.Select(a => a.RuleId).Distinct().Select(r => r.ToString(CultureInfo.InvariantCulture)));
+        return Truncate(text, Math.Max(60, max));
+    }
+
+    /// <summary>Control characters and whitespace runs become one space.</summary>
+    public static string OneLine(string s)
+    {
+        var sb = new StringBuilder(s.Length);
+        bool space = false;
+        foreach (var ch in s)
+        {
+            if (char.IsWhiteSpace(ch) || char.IsControl(ch)) { space = sb.Length > 0; continue; }
+            if (space) { sb.Append(' '); space = false; }
+            sb.Append(ch);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Cuts to at most <paramref name="max"/> characters, ending in "..." when cut.</summary>
+    public static string Truncate(string s, int max)
+    {
+        if (s.Length <= max) return s;
+        if (max <= 3) return s[..max];
+        return s[..(max - 3)].TrimEnd() + "...";
+    }
+
     /// <summary>One summary line for digests: time, rule, level, where, description.</summary>
     public static string SummaryLine(Alert a)
         => $"{OssecDate(a.Time)}  Rule {a.RuleId} (level {a.Level})  {ReceivedFrom(a)}  {a.Description}";

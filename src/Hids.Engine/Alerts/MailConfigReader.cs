@@ -33,6 +33,8 @@ public static class MailConfigReader
                             case "smtp_security": c.Global.SmtpSecurity = v; break;
                             case "smtp_user": c.Global.SmtpUser = v; break;
                             case "smtp_password_file": c.Global.SmtpPasswordFile = v; break;
+                            case "smtp_ca_file": c.Global.SmtpCaFile = v; break;
+                            case "smtp_cert_fingerprint": c.Global.SmtpCertFingerprint = v; break;
                             case "email_maxperhour": if (int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var m)) c.Global.EmailMaxPerHour = m; break;
                             case "email_idsname": c.Global.EmailIdsName = v; break;
                         }
@@ -49,6 +51,8 @@ public static class MailConfigReader
                             case "smtp_security": c.Global.SmtpSecurity = v; break;
                             case "smtp_user": c.Global.SmtpUser = v; break;
                             case "smtp_password_file": c.Global.SmtpPasswordFile = v; break;
+                            case "smtp_ca_file": c.Global.SmtpCaFile = v; break;
+                            case "smtp_cert_fingerprint": c.Global.SmtpCertFingerprint = v; break;
                         }
                     }
                     break;

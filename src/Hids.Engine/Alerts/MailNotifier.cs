@@ -39,10 +39,10 @@ public sealed class MailSettings
     };
 }
 
-/// <summary>Who gets a given alert, and how.</summary>
-public sealed record MailRoute(string[] To, bool Delay, bool Group)
+/// <summary>Who gets a given alert, and how (<paramref name="Sms"/>: the short sms format, one alert per mail).</summary>
+public sealed record MailRoute(string[] To, bool Delay, bool Group, bool Sms = false)
 {
-    public string Key => string.Join(",", To.Select(t => t.ToLowerInvariant()).OrderBy(t => t, StringComparer.Ordinal)) + (Delay ? "|d" : "|n") + (Group ? "g" : "s");
+    public string Key => string.Join(",", To.Select(t => t.ToLowerInvariant()).OrderBy(t => t, StringComparer.Ordinal)) + (Delay ? "|d" : "|n") + (Group ? "g" : "s") + (Sms ? "|sms" : "");
 }
 
 /// <summary>Routing: email_alert_level, rule options, &lt;email_alerts&gt; (level, group, rule, event_location, do_not_delay, do_not_group).</summary>
@@ -66,7 +66,8 @@ public static class MailRouter
             if (g.RuleIds.Count > 0 && !g.RuleIds.Contains(a.RuleId)) continue;
             if (g.EventLocation.Count > 0 && !g.EventLocation.Any(l => a.Location.Contains(l, StringComparison.OrdinalIgnoreCase))) continue;
             var to = g.EmailTo.Select(t => t.Trim()).Where(t => t.Length > 0 && seen.Add(t)).ToArray();
-            if (to.Length > 0) routes.Add(new MailRoute(to, !g.DoNotDelay, !g.DoNotGroup));
+            // <format>sms</format>: a short message per alert (SMS gateways), never grouped
+            if (to.Length > 0) routes.Add(new MailRoute(to, !g.DoNotDelay, !g.DoNotGroup && !g.IsSms, g.IsSms));
         }
         return routes;
     }
@@ -282,6 +283,8 @@ public sealed class MailNotifier : IDisposable
 
     internal MimeMessage Compose(MailRoute route, IReadOnlyList<Alert> alerts, DateTimeOffset now)
     {
+        if (route.Sms && alerts.Count == 1)
+            return Build(route.To, AlertText.SmsSubject(alerts[0], SubjectHost(alerts[0])), AlertText.SmsBody(alerts[0]) + "\n", now);
         var top = alerts.OrderByDescending(a => a.Level).First();
         var subject = $"{AlertText.ProductName} Notification - {SubjectHost(top)} - Alert level {top.Level}";
         if (alerts.Count > 1) subject += $" ({alerts.Count} alerts)";
@@ -293,6 +296,8 @@ public sealed class MailNotifier : IDisposable
     internal MimeMessage ComposeDigest(MailRoute route, IReadOnlyList<Alert> alerts, DateTimeOffset now)
     {
         var top = alerts.OrderByDescending(a => a.Level).First();
+        if (route.Sms)
+            return Build(route.To, $"{AlertText.ProductName} {AlertText.Truncate(SubjectHost(top), 40)}: {alerts.Count} alerts held", AlertText.SmsDigestBody(alerts) + "\n", now);
         var subject = $"{AlertText.ProductName} Notification - {SubjectHost(top)} - Digest of {alerts.Count} alerts (highest level {top.Level})";
         var body = new StringBuilder();
         body.Append(AlertText.ProductName).Append(" Notification digest.\n");
@@ -349,6 +354,7 @@ public sealed class MailNotifier : IDisposable
             w.WriteEndArray();
             w.WriteBoolean("delay", e.Route.Delay);
             w.WriteBoolean("group", e.Route.Group);
+            if (e.Route.Sms) w.WriteBoolean("sms", true);
             w.WriteString("queued", e.Queued.ToString("O", CultureInfo.InvariantCulture));
             w.WritePropertyName("alert");
             AlertJson.Write(w, e.Alert);
@@ -364,7 +370,8 @@ public sealed class MailNotifier : IDisposable
         return new Entry
         {
             File = path,
-            Route = new MailRoute(to, r.GetProperty("delay").GetBoolean(), r.GetProperty("group").GetBoolean()),
+            Route = new MailRoute(to, r.GetProperty("delay").GetBoolean(), r.GetProperty("group").GetBoolean(),
+                r.TryGetProperty("sms", out var sms) && sms.ValueKind == JsonValueKind.True),
             Queued = DateTimeOffset.Parse(r.GetProperty("queued").GetString()!, CultureInfo.InvariantCulture),
             Alert = AlertJson.FromElement(r.GetProperty("alert")),
         };

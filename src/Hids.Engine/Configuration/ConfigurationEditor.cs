@@ -211,6 +211,13 @@ public sealed class ConfigurationEditor
         SetValue(inGlobal && !inHids ? "global" : "hids", element, value);
     }
 
+    /// <summary>Removes a Hids extension setting wherever it is (&lt;hids&gt; or &lt;global&gt;); nothing happens when it is absent.</summary>
+    public void RemoveHidsSetting(string element)
+    {
+        SetValues("hids", element, Array.Empty<string>());
+        SetValues("global", element, Array.Empty<string>());
+    }
+
     public static string YesNo(bool b) => b ? "yes" : "no";
 
     /// <summary>Creates or updates the &lt;active-response&gt; block of a command. Null arguments leave a field alone.</summary>

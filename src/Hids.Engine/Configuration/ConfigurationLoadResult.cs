@@ -43,5 +43,7 @@ public static class ConfigCodes
     public const string UndefinedCommand = "HIDS1032";
     public const string DuplicateCommand = "HIDS1033";
     public const string MissingRulesFile = "HIDS1034";
+    public const string InvalidFingerprint = "HIDS1035";
+    public const string ReferencedFile = "HIDS1036";
     public const string WriteRefused = "HIDS1050";
 }

@@ -318,7 +318,7 @@ public static class ConfigurationLoader
                     case "memory_size": if (Int(c, 1, 1_000_000) is int ms) g.MemorySize = ms; break;
                     case "stats": if (YesNo(c) is bool st) g.StatsEnabled = st; break;
                     // Hids SMTP extensions, also accepted in <global> (their home is <hids>, which keeps the file OSSEC-valid)
-                    case "smtp_port" or "smtp_security" or "smtp_user" or "smtp_password_file" or "hosts_deny_path" or "alert_retention_days":
+                    case "smtp_port" or "smtp_security" or "smtp_user" or "smtp_password_file" or "smtp_ca_file" or "smtp_cert_fingerprint" or "hosts_deny_path" or "alert_retention_days":
                         _ctx.Add(DiagnosticSeverity.Info, ConfigCodes.NotModelled, c.Position, $"<{c.Name}> is a Hids extension; OSSEC rejects it in <global>.", $"Move it into <hids> to keep the file OSSEC-valid.");
                         HidsSetting(c);
                         break;
@@ -732,7 +732,23 @@ public static class ConfigurationLoader
                     case "smtp_port": if (Int(c, 1, 65535) is int port) g.SmtpPort = port; break;
                     case "smtp_security": if (Choice(c, "none", "starttls", "tls") is string sec) g.SmtpSecurity = sec; break;
                     case "smtp_user": g.SmtpUser = Text(c); break;
-                    case "smtp_password_file": g.SmtpPasswordFile = AbsPath(c, "<smtp_password_file>"); break;
+                    case "smtp_password_file":
+                        g.SmtpPasswordFile = AbsPath(c, "<smtp_password_file>");
+                        if (g.SmtpPasswordFile is { } pwf) CheckSecretFile(c, pwf);
+                        break;
+                    case "smtp_ca_file":
+                        g.SmtpCaFile = AbsPath(c, "<smtp_ca_file>");
+                        if (g.SmtpCaFile is { } caf) CheckPemFile(c, caf);
+                        break;
+                    case "smtp_cert_fingerprint":
+                        if (Text(c) is string fp)
+                        {
+                            if (global::Hids.Engine.Alerts.SmtpSettings.NormalizeFingerprint(fp) is null)
+                                Err(ConfigCodes.InvalidFingerprint, c.TextPosition, $"'{fp}' is not a SHA-256 certificate fingerprint (<smtp_cert_fingerprint>).",
+                                    "Write the 64 hex digits of the server certificate's SHA-256 fingerprint (colons allowed), e.g. from Send-HidsTestEmail's CertificateSha256 or: openssl x509 -noout -fingerprint -sha256 -in server.pem");
+                            else g.SmtpCertFingerprint = fp;
+                        }
+                        break;
                     case "alert_retention_days": if (Int(c, 0, 36500, "days") is int days) g.AlertRetentionDays = days; break;
                     case "max_line_length": if (Int(c, 256, 16 * 1024 * 1024, "bytes") is int ml) h.MaxLineLength = ml; break;
                     case "operational_log_max_bytes": if (Int(c, 4096, int.MaxValue, "bytes") is int ol) h.OperationalLogMaxBytes = ol; break;
@@ -743,6 +759,41 @@ public static class ConfigurationLoader
                     case "syscheck_workers": if (Int(c, 0, 64) is int w) _cfg.Syscheck.Workers = w; break;
                     default: Unknown(c, "hids", Schema.Hids); break;
                 }
+            }
+        }
+
+        /// <summary>smtp_password_file: warn when missing or readable by others (the mail sender refuses such a file).</summary>
+        private void CheckSecretFile(XNode2 c, string path)
+        {
+            if (!File.Exists(path))
+            {
+                Warn(ConfigCodes.ReferencedFile, c.TextPosition, $"<{c.Name}> {path} does not exist; mail that needs authentication stays queued.", $"Create it with the password on one line and mode 0600 (install -m 600 /dev/null {path}).");
+                return;
+            }
+            if (OperatingSystem.IsWindows()) return;
+            try
+            {
+                var mode = File.GetUnixFileMode(path);
+                if ((mode & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.GroupWrite)) != 0)
+                    Warn(ConfigCodes.ReferencedFile, c.TextPosition, $"<{c.Name}> {path} is readable or writable by other users (mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}); Hids refuses to use it.", $"Run: chmod 600 {path}");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+        }
+
+        /// <summary>smtp_ca_file: warn when missing or holding no PEM certificate.</summary>
+        private void CheckPemFile(XNode2 c, string path)
+        {
+            string hint = "Point it at a PEM file (-----BEGIN CERTIFICATE-----) holding your CA certificate, or the server's own self-signed certificate.";
+            if (!File.Exists(path)) { Warn(ConfigCodes.ReferencedFile, c.TextPosition, $"<{c.Name}> {path} does not exist; TLS to the SMTP server trusts only the system CA store.", hint); return; }
+            try
+            {
+                var col = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+                col.ImportFromPemFile(path);
+                if (col.Count == 0) Warn(ConfigCodes.ReferencedFile, c.TextPosition, $"<{c.Name}> {path} holds no PEM certificate.", hint);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                Warn(ConfigCodes.ReferencedFile, c.TextPosition, $"<{c.Name}> {path} cannot be read as PEM certificates: {ex.Message}", hint);
             }
         }
 
@@ -791,7 +842,7 @@ internal static class Schema
     public static readonly string[] ActiveResponse = { "disabled", "command", "location", "agent_id", "level", "rules_id", "rules_group", "timeout", "repeated_offenders" };
     public static readonly string[] Rules = { "include", "rule", "rule_dir", "decoder", "decoder_dir", "exclude", "list" };
     public static readonly string[] SyslogOutput = { "server", "port", "protocol", "level", "group", "rule_id", "location", "format", "use_fqdn" };
-    public static readonly string[] Hids = { "hosts_deny_path", "smtp_port", "smtp_security", "smtp_user", "smtp_password_file", "alert_retention_days", "max_line_length", "operational_log_max_bytes", "firewall_backend", "nft_table", "diff_size_limit", "syscheck_workers", "offence_window" };
+    public static readonly string[] Hids = { "hosts_deny_path", "smtp_port", "smtp_security", "smtp_user", "smtp_password_file", "smtp_ca_file", "smtp_cert_fingerprint", "alert_retention_days", "max_line_length", "operational_log_max_bytes", "firewall_backend", "nft_table", "diff_size_limit", "syscheck_workers", "offence_window" };
     public static readonly HashSet<string> BuiltInCommands = new() { "host-deny", "firewall-drop", "disable-account", "route-null" };
 }
 

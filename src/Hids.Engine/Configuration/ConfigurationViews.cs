@@ -114,6 +114,10 @@ public sealed class HidsEmailSettings
     public string? SmtpServer { get; set; }
     public int SmtpPort { get; set; }
     public string SmtpSecurity { get; set; } = "none";
+    public string? SmtpUser { get; set; }
+    public string? SmtpPasswordFile { get; set; }
+    public string? SmtpCaFile { get; set; }
+    public string? SmtpCertFingerprint { get; set; }
     public int AlertLevel { get; set; }
     public int MaxPerHour { get; set; }
 
@@ -121,6 +125,8 @@ public sealed class HidsEmailSettings
     {
         Instance = instance, Notification = c.Global.EmailNotification, To = c.Global.EmailTo.ToArray(), From = c.Global.EmailFrom,
         SmtpServer = c.Global.SmtpServer, SmtpPort = c.Global.SmtpPort, SmtpSecurity = c.Global.SmtpSecurity,
+        SmtpUser = c.Global.SmtpUser, SmtpPasswordFile = c.Global.SmtpPasswordFile, SmtpCaFile = c.Global.SmtpCaFile,
+        SmtpCertFingerprint = c.Global.SmtpCertFingerprint,
         AlertLevel = c.Alerts.EmailAlertLevel, MaxPerHour = c.Global.EmailMaxPerHour,
     };
 }

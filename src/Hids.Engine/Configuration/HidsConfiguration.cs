@@ -34,6 +34,10 @@ public sealed class GlobalOptions
     public string SmtpSecurity { get; set; } = "none";
     public string? SmtpUser { get; set; }
     public string? SmtpPasswordFile { get; set; }
+    /// <summary>PEM file of CA (or server) certificates trusted for the SMTP server in addition to the system store (Hids extension).</summary>
+    public string? SmtpCaFile { get; set; }
+    /// <summary>SHA-256 fingerprint the SMTP server's certificate must have (Hids extension; pins it).</summary>
+    public string? SmtpCertFingerprint { get; set; }
     public int EmailMaxPerHour { get; set; } = 12;
     public string? EmailIdsName { get; set; }
     public List<string> WhiteList { get; set; } = new();
@@ -62,10 +66,12 @@ public sealed class EmailAlertOptions
     public List<string> Group { get; set; } = new();
     public List<int> RuleIds { get; set; } = new();
     public List<string> EventLocation { get; set; } = new();
-    /// <summary>"sms", "do_not_delay", "do_not_group" from &lt;format&gt; and &lt;do_not_delay/&gt; &lt;do_not_group/&gt;.</summary>
+    /// <summary>Set by &lt;do_not_delay/&gt; &lt;do_not_group/&gt; (and by those words in &lt;format&gt;).</summary>
     public bool DoNotDelay { get; set; }
     public bool DoNotGroup { get; set; }
+    /// <summary>&lt;format&gt;: "full" (default) or "sms" (short subject and body for SMS gateways, one alert per mail).</summary>
     public string? Format { get; set; }
+    public bool IsSms => string.Equals(Format?.Trim(), "sms", StringComparison.OrdinalIgnoreCase);
 }
 
 public sealed class SyscheckOptions

@@ -3,7 +3,8 @@ using System.Text;
 namespace Hids.Engine.Core;
 
 /// <summary>Writes a file so that readers see the old or the new content, never half of it: a temp file in the same
-/// folder, flushed to disk, then renamed over the target. The previous version can be kept as &lt;name&gt;.bak.</summary>
+/// folder, flushed to disk, then renamed over the target; an existing file's mode, owner and group are kept. The
+/// previous version can be kept as &lt;name&gt;.bak.</summary>
 public static class AtomicFile
 {
     private static readonly UTF8Encoding Utf8NoBom = new(false);
@@ -44,6 +45,10 @@ public static class AtomicFile
             {
                 var mode = exists ? File.GetUnixFileMode(path) : newFileMode;
                 if (mode is not null) File.SetUnixFileMode(tmp, mode.Value);
+                // Keep the owner and group (an ossec.conf owned root:hids stays so); without the right to, the new
+                // file is ours, as any editor would leave it.
+                if (exists && UnixFile.LStat(path) is { } old && UnixFile.LStat(tmp) is { } now && (old.Uid != now.Uid || old.Gid != now.Gid))
+                    UnixFile.LChown(tmp, old.Uid, old.Gid);
             }
             if (exists && keepBackup)
             {

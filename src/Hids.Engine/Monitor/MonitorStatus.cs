@@ -13,6 +13,8 @@ public sealed class MonitorStatus
     public bool Running { get; set; }
     /// <summary>Starting, Running, Stopping, Stopped, NotRunning, Failed.</summary>
     public string State { get; set; } = "NotRunning";
+    /// <summary>The pid a leftover pid file names when the monitor did not stop cleanly (State Crashed), else null.</summary>
+    public int? StalePid { get; set; }
     public int Pid { get; set; }
     public string Instance { get; set; } = "";
     public string Version { get; set; } = "";

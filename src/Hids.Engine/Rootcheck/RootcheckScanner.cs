@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Hids.Engine.Analysis.Matching;
 using Hids.Engine.Configuration;
+using Hids.Engine.Core;
 
 namespace Hids.Engine.Rootcheck;
 
@@ -97,7 +98,7 @@ public sealed class RootcheckScanner
             if (part == ".") continue;
             if (part == "..") { if (done.Count > 0) done.RemoveAt(done.Count - 1); continue; }
             string candidate = "/" + string.Join('/', done.Append(part));
-            var st = RootcheckNative.LStat(Host(candidate));
+            var st = UnixFile.LStat(Host(candidate));
             if (st is { IsSymlink: true })
             {
                 if (++hops > 40) return null;
@@ -150,7 +151,7 @@ public sealed class RootcheckScanner
                 string? parent = slash <= 0 ? "/" : Resolve(c[..slash]);
                 if (parent is null) continue;
                 string real = (parent == "/" ? "" : parent) + c[slash..];
-                var st = RootcheckNative.LStat(Host(real));
+                var st = UnixFile.LStat(Host(real));
                 if (st is null || !reported.Add(real) || IsIgnored(c)) continue;
                 bool folder = e.Path.EndsWith('/');
                 if (folder && !st.Value.IsDirectory) continue;
@@ -184,7 +185,7 @@ public sealed class RootcheckScanner
             {
                 string? real = Resolve(c);
                 if (real is null) continue;
-                var st = RootcheckNative.LStat(Host(real));
+                var st = UnixFile.LStat(Host(real));
                 if (st is not { IsRegular: true }) continue;
                 if (!byFile.TryGetValue(real, out var entry)) byFile[real] = entry = (c, new List<TrojanSignature>());
                 if (!entry.Sigs.Contains(s)) entry.Sigs.Add(s);
@@ -260,7 +261,7 @@ public sealed class RootcheckScanner
         foreach (var (name, rooted) in List(dir))
         {
             if (DevAllowed.Contains(rooted) || IsIgnored(rooted)) continue;
-            var st = RootcheckNative.LStat(Host(rooted));
+            var st = UnixFile.LStat(Host(rooted));
             if (st is null) continue;
             var s = st.Value;
             if (s.IsDirectory) { WalkDev(rooted, depth + 1, found, ct); continue; }
@@ -310,7 +311,7 @@ public sealed class RootcheckScanner
             progress?.Invoke(i * 100 / topList.Count, topList[i]);
             string? real = Resolve(topList[i]);
             if (real is null || !walked.Add(real)) continue;
-            var st = RootcheckNative.LStat(Host(real));
+            var st = UnixFile.LStat(Host(real));
             if (st is not { IsDirectory: true }) continue;
             WalkSys(real, 0, found, walked, ct);
         }
@@ -352,7 +353,7 @@ public sealed class RootcheckScanner
         var children = new List<string>();
         foreach (var (_, rooted) in List(dir))
         {
-            var st = RootcheckNative.LStat(Host(rooted));
+            var st = UnixFile.LStat(Host(rooted));
             if (st is null) continue;
             if (st.Value.IsDirectory) subdirs++;
             if (IsIgnored(rooted) || st.Value.IsSymlink) continue;
@@ -372,14 +373,14 @@ public sealed class RootcheckScanner
     private void CheckLinkCount(string dir, int subdirs, List<RootcheckFinding> found)
     {
         string host = Host(dir);
-        var st = RootcheckNative.LStat(host);
+        var st = UnixFile.LStat(host);
         if (st is null || st.Value.Nlink <= 1 || st.Value.Nlink == 2 + subdirs) return;
         long? fs = RootcheckNative.FileSystemType(host);
         if (fs is not (RootcheckNative.EXT4_SUPER_MAGIC or RootcheckNative.XFS_SUPER_MAGIC or RootcheckNative.TMPFS_MAGIC)) return;
         if (IsIgnored(dir)) return;
         // second look: a folder created or removed meanwhile is not an anomaly
-        int again = List(dir).Count(e => RootcheckNative.LStat(Host(e.Rooted)) is { IsDirectory: true });
-        var st2 = RootcheckNative.LStat(host);
+        int again = List(dir).Count(e => UnixFile.LStat(Host(e.Rooted)) is { IsDirectory: true });
+        var st2 = UnixFile.LStat(host);
         if (st2 is null || !HiddenByLinkCount(st2.Value.Nlink, again)) return;
         found.Add(new RootcheckFinding
         {
@@ -581,7 +582,7 @@ public sealed class RootcheckScanner
                     NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int flags)) continue;
             if ((flags & IFF_PROMISC) == 0) continue;
             // the kernel puts every port of a bridge in promiscuous mode: that is expected
-            if (RootcheckNative.LStat(Host(rooted + "/brport")) is not null) continue;
+            if (UnixFile.LStat(Host(rooted + "/brport")) is not null) continue;
             if (IsIgnored(rooted) || IsIgnored(name)) continue;
             yield return new RootcheckFinding
             {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Hids.Engine.Core;
 
 namespace Hids.Engine.Rootcheck;
 
@@ -53,7 +54,7 @@ public sealed class LinuxProcView : IProcView
 
     public bool Exists(int pid) => RootcheckNative.ProcessExists(pid);
 
-    public bool ProcEntryExists(int pid) => RootcheckNative.LStat(Path.Combine(_proc, pid.ToString(CultureInfo.InvariantCulture))) is not null;
+    public bool ProcEntryExists(int pid) => UnixFile.LStat(Path.Combine(_proc, pid.ToString(CultureInfo.InvariantCulture))) is not null;
 
     public int? ThreadGroupOf(int pid)
     {

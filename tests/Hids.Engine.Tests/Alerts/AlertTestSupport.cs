@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Hids.Engine.Alerts;
 using Hids.Engine.Analysis;
 using MimeKit;
@@ -121,10 +123,19 @@ public sealed class LoopbackSmtp : IDisposable
     /// <summary>Messages this predicate accepts are refused permanently (554), as a server does with a too-large or policy-rejected mail.</summary>
     public Func<MimeMessage, bool>? Reject { get; set; }
 
-    public LoopbackSmtp(int? port = null, bool start = true, (string, string)? requireAuth = null)
+    /// <summary>With a certificate the server offers STARTTLS (or, with <see cref="ImplicitTls"/>, speaks TLS from the first byte) and AUTH only over TLS.</summary>
+    public X509Certificate2? Certificate { get; }
+    public bool ImplicitTls { get; }
+    /// <summary>One entry per received message: was the session encrypted, and as whom did the client log in.</summary>
+    public ConcurrentQueue<(bool Secure, string? User)> Sessions { get; } = new();
+
+    public LoopbackSmtp(int? port = null, bool start = true, (string, string)? requireAuth = null,
+        X509Certificate2? certificate = null, bool implicitTls = false)
     {
         Port = port ?? FreeTcpPort();
         RequireAuth = requireAuth;
+        Certificate = certificate;
+        ImplicitTls = implicitTls;
         if (start) Start();
     }
 
@@ -144,7 +155,13 @@ public sealed class LoopbackSmtp : IDisposable
             .Endpoint(b =>
             {
                 b.Endpoint(new IPEndPoint(IPAddress.Loopback, Port));
-                if (RequireAuth is not null) b.AuthenticationRequired().AllowUnsecureAuthentication();
+                if (Certificate is not null) b.Certificate(Certificate).IsSecure(ImplicitTls)
+                    .SupportedSslProtocols(System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13);
+                if (RequireAuth is not null)
+                {
+                    b.AuthenticationRequired();
+                    if (Certificate is null) b.AllowUnsecureAuthentication(); // with a certificate: AUTH only over TLS
+                }
             })
             .Build();
         var sp = new ServiceProvider();
@@ -203,9 +220,71 @@ public sealed class LoopbackSmtp : IDisposable
             var message = MimeMessage.Load(ms);
             if (_owner.Reject?.Invoke(message) == true)
                 return Task.FromResult(new SmtpReply(SmtpServer.Protocol.SmtpReplyCode.TransactionFailed, "rejected by policy"));
+            _owner.Sessions.Enqueue((context.Pipe.IsSecure, context.Authentication.IsAuthenticated ? context.Authentication.User : null));
             _owner.Received.Enqueue(message);
             _owner.Envelopes.Enqueue(transaction.To.Select(t => t.User + "@" + t.Host).ToArray());
             return Task.FromResult(SmtpReply.Ok);
         }
     }
+}
+
+/// <summary>Certificates made at run time: a private CA, server certificates it issues, self-signed ones, PEM files.</summary>
+public static class TestCertificates
+{
+    public static X509Certificate2 CreateCa(string name = "Hids Test Root CA")
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var req = new CertificateRequest($"CN={name}, O=Hids tests", key, HashAlgorithmName.SHA256);
+        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
+        return req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+    }
+
+    private static CertificateRequest ServerRequest(ECDsa key, string cn, string[] dnsNames, IPAddress[] ips)
+    {
+        var req = new CertificateRequest($"CN={cn}", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        foreach (var d in dnsNames) san.AddDnsName(d);
+        foreach (var ip in ips) san.AddIpAddress(ip);
+        req.CertificateExtensions.Add(san.Build());
+        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid("1.3.6.1.5.5.7.3.1") }, false));
+        req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
+        return req;
+    }
+
+    /// <summary>A server certificate for 127.0.0.1 / localhost (or the given names) issued by <paramref name="ca"/>.</summary>
+    public static X509Certificate2 IssueServer(X509Certificate2 ca, string cn = "127.0.0.1", string[]? dnsNames = null, IPAddress[]? ips = null)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var req = ServerRequest(key, cn, dnsNames ?? new[] { "localhost" }, ips ?? new[] { IPAddress.Loopback });
+        req.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
+        var serial = RandomNumberGenerator.GetBytes(12);
+        serial[0] &= 0x7f;
+        using var signed = req.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(90), serial);
+        return signed.CopyWithPrivateKey(key);
+    }
+
+    /// <summary>A self-signed server certificate for 127.0.0.1 / localhost.</summary>
+    public static X509Certificate2 SelfSigned(string cn = "127.0.0.1")
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var req = ServerRequest(key, cn, new[] { "localhost" }, new[] { IPAddress.Loopback });
+        return req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(90));
+    }
+
+    /// <summary>Writes the certificates (public parts only) to a PEM file, the way an admin exports a CA.</summary>
+    public static string WritePem(string path, params X509Certificate2[] certs)
+    {
+        File.WriteAllText(path, string.Concat(certs.Select(c => c.ExportCertificatePem() + "\n")));
+        return path;
+    }
+
+    public static string Sha256(X509Certificate2 c) => c.GetCertHashString(HashAlgorithmName.SHA256);
+
+    /// <summary>"AB:CD:..." as openssl x509 -fingerprint -sha256 prints it.</summary>
+    public static string Sha256WithColons(X509Certificate2 c)
+        => string.Join(":", Enumerable.Range(0, 32).Select(i => Sha256(c).Substring(i * 2, 2)));
 }

@@ -356,6 +356,7 @@ public sealed class MailTests : IDisposable
         using var smtp = new LoopbackSmtp(requireAuth: ("hids", "s3cret pass"));
         var pwFile = _dir.Combine("smtp.pw");
         File.WriteAllText(pwFile, "s3cret pass\n");
+        File.SetUnixFileMode(pwFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var s = Settings(smtp.Port);
         s.Smtp.User = "hids"; s.Smtp.PasswordFile = pwFile;
         using (var n = Notifier(s))

@@ -1,13 +1,11 @@
 using System.Management.Automation;
-using System.Net;
 using Hids.Engine.Alerts;
 using Hids.Engine.Configuration;
-using MimeKit;
 using Hids.PowerShell.Common;
 
 namespace Hids.PowerShell.Cmdlets.Alerts;
 
-/// <summary>Sends a test message through the instance's e-mail settings (or overrides) and reports the SMTP outcome.</summary>
+/// <summary>Sends a test message through the instance's e-mail settings (or overrides) and reports the SMTP outcome (TLS and certificate included).</summary>
 [Cmdlet(VerbsCommunications.Send, "HidsTestEmail", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(SmtpTestResult))]
 public sealed class SendHidsTestEmailCommand : HidsInstanceCmdlet
@@ -37,6 +35,14 @@ public sealed class SendHidsTestEmailCommand : HidsInstanceCmdlet
     public PSCredential? Credential { get; set; }
 
     [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CaFile { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CertificateFingerprint { get; set; }
+
+    [Parameter]
     [ValidateRange(1, 600)]
     public int TimeoutSeconds { get; set; } = 20;
 
@@ -62,60 +68,32 @@ public sealed class SendHidsTestEmailCommand : HidsInstanceCmdlet
             if (!RequireInstance()) return;
         }
 
-        var smtp = SmtpSettings.FromGlobal(config.Global);
-        if (!string.IsNullOrEmpty(SmtpServer)) smtp.Server = SmtpServer;
-        if (Port > 0) smtp.Port = Port;
-        if (!string.IsNullOrEmpty(From)) smtp.From = From;
-        if (!string.IsNullOrEmpty(Security)) smtp.Security = Security;
-        if (Credential is not null) { smtp.User = Credential.UserName; smtp.Password = Credential.GetNetworkCredential().Password; }
-        smtp.TimeoutMs = TimeoutSeconds * 1000;
-        var to = To is { Length: > 0 } ? To : config.Global.EmailTo.ToArray();
-        if (string.IsNullOrWhiteSpace(smtp.Server))
+        var plan = TestEmail.Prepare(config, new TestEmailRequest
         {
-            WriteHidsError("No SMTP server: <smtp_server> is not set in <global>.", "NoSmtpServer", ErrorCategory.InvalidArgument, Paths.OssecConf,
-                "Set it with Set-HidsEmail -SmtpServer, or pass -SmtpServer.");
-            return;
-        }
-        if (to.Length == 0)
+            To = To, SmtpServer = SmtpServer, Port = Port > 0 ? Port : null, From = From, Security = Security,
+            User = Credential?.UserName, Password = Credential?.GetNetworkCredential().Password,
+            CaFile = CaFile is null ? null : ResolvePath(CaFile), CertificateFingerprint = CertificateFingerprint,
+            TimeoutSeconds = TimeoutSeconds, InstanceRoot = Paths.Root,
+        });
+        switch (plan.Problem)
         {
-            WriteHidsError("No recipient: <email_to> is not set in <global>.", "NoRecipient", ErrorCategory.InvalidArgument, Paths.OssecConf,
-                "Set it with Set-HidsEmail -To, or pass -To.");
-            return;
+            case TestEmailProblem.NoSmtpServer:
+            case TestEmailProblem.NoRecipient:
+                WriteHidsError(plan.ProblemMessage!, plan.Problem.ToString(), ErrorCategory.InvalidArgument, Paths.OssecConf, plan.ProblemHint);
+                return;
+            case TestEmailProblem.InvalidAddress:
+                WriteHidsError(plan.ProblemMessage!, "InvalidAddress", ErrorCategory.InvalidArgument, plan.To, plan.ProblemHint);
+                return;
         }
-        if (string.IsNullOrWhiteSpace(smtp.From)) smtp.From = "hids@" + Dns.GetHostName();
 
-        MimeMessage msg;
-        try
-        {
-            msg = new MimeMessage();
-            msg.From.Add(MailboxAddress.Parse(AlertText.SanitizeHeader(smtp.From, 320)));
-            foreach (var t in to) msg.To.Add(MailboxAddress.Parse(AlertText.SanitizeHeader(t, 320)));
-        }
-        catch (MimeKit.ParseException ex)
-        {
-            WriteHidsError($"Invalid address: {ex.Message}", "InvalidAddress", ErrorCategory.InvalidArgument, to);
-            return;
-        }
-        var host = Environment.MachineName;
-        msg.Subject = $"{AlertText.ProductName} test message - {host}";
-        msg.Date = DateTimeOffset.Now;
-        msg.Body = new TextPart("plain")
-        {
-            Text = $"{AlertText.ProductName} test message.\n{AlertText.OssecDate(DateTimeOffset.Now)}\n\n" +
-                   $"Sent by Send-HidsTestEmail from {host} (instance {Paths.Root}) through {smtp.Server}:{smtp.Port} ({smtp.Security}).\n" +
-                   "If you can read this, the instance's e-mail notifications can reach you.\n\n --END OF NOTIFICATION\n",
-        };
-
-        var target = $"{string.Join(", ", to)} via {smtp.Server}:{smtp.Port}";
-        if (!ShouldProcess(target, "Send a test e-mail")) return;
-        var result = SmtpSender.SendTest(smtp, msg);
+        if (!ShouldProcess(plan.Target, "Send a test e-mail")) return;
+        var result = TestEmail.Send(plan);
         WriteObject(result);
         if (!result.Success)
         {
-            var record = new ErrorRecord(new InvalidOperationException($"Test e-mail to {string.Join(", ", to)} failed: {result.Error}"),
-                "SmtpTestFailed", ErrorCategory.ConnectionError, result);
-            record.ErrorDetails = new ErrorDetails(record.Exception.Message)
-            { RecommendedAction = "Check smtp_server, the port and security settings, and that the server accepts mail from this host." };
+            var record = new ErrorRecord(new InvalidOperationException($"Test e-mail to {string.Join(", ", plan.To)} failed: {result.Error}"),
+                "SmtpTestFailed", result.FailureKind == nameof(SmtpFailure.Certificate) ? ErrorCategory.SecurityError : ErrorCategory.ConnectionError, result);
+            record.ErrorDetails = new ErrorDetails(record.Exception.Message) { RecommendedAction = TestEmail.RecommendedAction(result) };
             WriteError(record);
         }
     }

@@ -12,6 +12,6 @@ public sealed class GetHidsStatusCommand : MonitorCmdletBase
     protected override void ProcessRecord()
     {
         if (!RequireInstance()) return;
-        WriteObject(ReadStatus());
+        WriteObject(ReadStatus(cleanStale: false));
     }
 }

@@ -13,28 +13,36 @@ public abstract class MonitorCmdletBase : HidsInstanceCmdlet
 
     internal InstancePaths InstancePathsForHelpers => Paths;
 
-    /// <summary>The running monitor's pid, cleaning (and saying so) a pid file left by a crash or a reused pid.</summary>
-    protected int? FindRunningMonitor()
+    /// <summary>The running monitor's pid. A pid file left by a crash (or naming a reused pid) is cleaned when
+    /// <paramref name="cleanStale"/> (the cmdlets that change state), else only reported (Get-HidsStatus reads, never writes).</summary>
+    protected int? FindRunningMonitor(bool cleanStale = true) => FindRunningMonitor(cleanStale, out _);
+
+    private int? FindRunningMonitor(bool cleanStale, out int? stale)
     {
-        var pid = MonitorControl.FindRunning(Paths, out var stale);
+        var pid = MonitorControl.FindRunning(Paths, out stale);
         if (stale is not null)
         {
-            WriteWarning($"Removed a stale pid file (pid {stale} is not a Hids monitor for '{Paths.Root}'; the last monitor did not stop cleanly).");
-            MonitorControl.CleanStale(Paths);
+            if (cleanStale)
+            {
+                WriteWarning($"Removed a stale pid file (pid {stale} is not a Hids monitor for '{Paths.Root}'; the last monitor did not stop cleanly).");
+                MonitorControl.CleanStale(Paths);
+            }
+            else WriteWarning($"The pid file names pid {stale}, which is not a Hids monitor for '{Paths.Root}': the last monitor did not stop cleanly. Start-HidsMonitor removes it.");
         }
         return pid;
     }
 
     /// <summary>The status as Get-HidsStatus reports it.</summary>
-    protected MonitorStatus ReadStatus()
+    protected MonitorStatus ReadStatus(bool cleanStale = true)
     {
-        var pid = FindRunningMonitor();
+        var pid = FindRunningMonitor(cleanStale, out var stale);
         if (pid is null)
         {
             var last = MonitorStatus.Read(Paths.StatusFile);
             return new MonitorStatus
             {
-                Running = false, State = last?.State is "Crashed" or "Failed" ? last.State : "NotRunning", Instance = Paths.Root,
+                Running = false, StalePid = stale, Instance = Paths.Root,
+                State = stale is not null || last?.State is "Crashed" or "Failed" ? (last?.State == "Failed" ? "Failed" : "Crashed") : "NotRunning",
                 Version = MonitorHost.Version, StartedAt = last?.StartedAt, UpdatedAt = last?.UpdatedAt,
                 AlertsTotal = last?.AlertsTotal ?? 0, EventsAnalyzed = last?.EventsAnalyzed ?? 0,
             };

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using Hids.Engine.Configuration;
 using Hids.Engine.Core;
@@ -68,35 +67,20 @@ public sealed class InvokeHidsRootcheckCommand : HidsInstanceCmdlet
         if (!RootcheckService.RunsAsRoot)
             WriteWarning("Not running as root: unreadable folders are skipped, ports below 1024 cannot be bind-tested and hidden processes of other users may be missed.");
 
-        var queue = new BlockingCollection<object>();
-        using var service = new RootcheckService(Paths, options, _ => { }, new QueueLog(queue));
+        var relay = new PipelineRelay<RootcheckProgress>();
+        using var service = new RootcheckService(Paths, options, _ => { }, relay);
         var checks = Check is { Length: > 0 } ? Check.Distinct().ToList() : service.EnabledChecks().ToList();
         WriteVerbose($"Checking '{service.RootPath}': {string.Join(", ", checks)}.");
-        var task = Task.Run(() =>
-        {
-            try { return service.Run(checks, new QueueProgress(queue), _cts.Token); }
-            finally { queue.CompleteAdding(); }
-        });
-        var record = new ProgressRecord(1, "Invoke-HidsRootcheck", "Starting");
-        foreach (var item in queue.GetConsumingEnumerable())
-        {
-            switch (item)
-            {
-                case RootcheckProgress p:
-                    record.StatusDescription = $"Check {p.CheckIndex + 1} of {p.CheckCount}: {p.Check}";
-                    record.CurrentOperation = p.Current ?? "";
-                    record.PercentComplete = Math.Min(99, (p.CheckIndex * 100 + p.PercentComplete) / Math.Max(1, p.CheckCount));
-                    WriteProgress(record);
-                    break;
-                case string s:
-                    WriteVerbose(s);
-                    break;
-            }
-        }
-        record.RecordType = ProgressRecordType.Completed;
-        WriteProgress(record);
         IReadOnlyList<RootcheckFinding> findings;
-        try { findings = task.GetAwaiter().GetResult(); }
+        try
+        {
+            findings = relay.Run(this, "Invoke-HidsRootcheck", () => service.Run(checks, relay, _cts.Token), (record, p) =>
+            {
+                record.StatusDescription = $"Check {p.CheckIndex + 1} of {p.CheckCount}: {p.Check}";
+                record.CurrentOperation = p.Current ?? "";
+                record.PercentComplete = Math.Min(99, (p.CheckIndex * 100 + p.PercentComplete) / Math.Max(1, p.CheckCount));
+            });
+        }
         catch (OperationCanceledException) { return; }
         foreach (var d in service.Diagnostics) WriteWarning(d.ToString());
         foreach (var f in findings) WriteObject(f);
@@ -119,18 +103,5 @@ public sealed class InvokeHidsRootcheckCommand : HidsInstanceCmdlet
             return null;
         }
         return loaded.Configuration.Rootcheck;
-    }
-
-    private sealed class QueueProgress(BlockingCollection<object> q) : IProgress<RootcheckProgress>
-    {
-        public void Report(RootcheckProgress value) { if (!q.IsAddingCompleted) q.TryAdd(value); }
-    }
-
-    private sealed class QueueLog(BlockingCollection<object> q) : IHidsLog
-    {
-        public void Write(LogLevel level, string component, string message)
-        {
-            if (level >= LogLevel.Info && !q.IsAddingCompleted) q.TryAdd(message);
-        }
     }
 }

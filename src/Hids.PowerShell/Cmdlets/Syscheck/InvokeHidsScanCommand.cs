@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using Hids.Engine.Syscheck;
+using Hids.PowerShell.Common;
 
 namespace Hids.PowerShell.Cmdlets.Syscheck;
 
@@ -51,36 +51,21 @@ public sealed class InvokeHidsScanCommand : SyscheckCmdletBase
         var target = valid.Count > 0 ? string.Join(", ", valid) : string.Join(", ", policy.Roots.Select(r => r.Path));
         if (!ShouldProcess(target, Force ? "Scan and re-hash every file" : "Scan")) return;
 
-        var progressQueue = new BlockingCollection<object>();
-        var task = Task.Run(() =>
+        var relay = new PipelineRelay<ScanProgress>();
+        ScanSummary summary;
+        try
         {
-            try
-            {
-                return IntegrityOperations.Scan(Paths, options, valid.Count > 0 ? valid : null, Force, new SyncProgress(progressQueue), _cts.Token,
-                    waiting: () => progressQueue.Add("Waiting for the monitor (another writer holds the baseline lock)..."),
-                    corruption: msg => progressQueue.Add(new WarningRecord(msg)));
-            }
-            finally { progressQueue.CompleteAdding(); }
-        });
-        var record = new ProgressRecord(1, "Invoke-HidsScan", "Scanning");
-        foreach (var item in progressQueue.GetConsumingEnumerable())
-        {
-            switch (item)
-            {
-                case ScanProgress p:
+            summary = relay.Run(this, "Invoke-HidsScan",
+                () => IntegrityOperations.Scan(Paths, options, valid.Count > 0 ? valid : null, Force, relay, _cts.Token,
+                    waiting: () => relay.Verbose("Waiting for the monitor (another writer holds the baseline lock)..."),
+                    corruption: relay.Warning),
+                (record, p) =>
+                {
                     record.StatusDescription = $"{p.Phase}: {p.FilesSeen} files, {p.FilesHashed} hashed ({p.BytesHashed / (1024 * 1024)} MiB)";
                     record.CurrentOperation = p.CurrentPath ?? "";
                     record.PercentComplete = p.Expected > 0 ? (int)Math.Min(99, 100 * p.FilesSeen / p.Expected) : -1;
-                    WriteProgress(record);
-                    break;
-                case string s: WriteVerbose(s); break;
-                case WarningRecord w: WriteWarning(w.Message); break;
-            }
+                });
         }
-        record.RecordType = ProgressRecordType.Completed;
-        WriteProgress(record);
-        ScanSummary summary;
-        try { summary = task.GetAwaiter().GetResult(); }
         catch (OperationCanceledException) { return; }
         catch (TimeoutException ex) { WriteHidsError(ex.Message, "BaselineLocked", ErrorCategory.ResourceBusy, Paths.SyscheckStore); return; }
         foreach (var d in summary.Problems)
@@ -89,9 +74,4 @@ public sealed class InvokeHidsScanCommand : SyscheckCmdletBase
     }
 
     protected override void StopProcessing() => _cts.Cancel();
-
-    private sealed class SyncProgress(BlockingCollection<object> q) : IProgress<ScanProgress>
-    {
-        public void Report(ScanProgress value) { if (!q.IsAddingCompleted) q.TryAdd(value); }
-    }
 }
