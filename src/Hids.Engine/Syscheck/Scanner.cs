@@ -234,11 +234,16 @@ internal sealed class Scanner
             return;
         }
         var prefix = dir == "/" ? "/" : dir + "/";
+        // Entries are stat'ed relative to the directory (one path component to resolve instead of the whole path);
+        // if it cannot be opened, by their full path as before.
+        int dfd = open_(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        try
+        {
         foreach (var name in names)
         {
             var path = prefix + name;
             if (_policy.IsIgnored(path)) continue;
-            int err = Native.Stat(path, out var st);
+            int err = dfd >= 0 ? Native.StatAt(dfd, name, out var st) : Native.Stat(path, out st);
             if (err != 0)
             {
                 if (err != Native.ENOENT) Problem("HIDS3001", path, Native.ErrnoText(err));
@@ -252,6 +257,8 @@ internal sealed class Scanner
             }
             ProcessEntry(path, st, root);
         }
+        }
+        finally { if (dfd >= 0) Native.close(dfd); }
     }
 
     private static bool HasDigests(BaselineEntry b, CheckFlags c)
@@ -346,7 +353,7 @@ internal sealed class Scanner
 
     // ---------------- hashing ----------------
 
-    private const int O_RDONLY = 0, O_NONBLOCK = 0x800, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000;
+    private const int O_RDONLY = 0, O_NONBLOCK = 0x800, O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000;
     [DllImport("libc", SetLastError = true, EntryPoint = "open")]
     private static extern int open_(string path, int flags);
 
