@@ -113,4 +113,44 @@ public sealed class Md5LanesScanTests
             Assert.Equal(bytes.Length, a.Size);
         }
     }
+
+    [Fact]
+    public void A_file_growing_while_hashed_in_a_lane_is_rehashed_or_marked_unstable()
+    {
+        using var dir = TestPaths.NewTempDir("hids-md5lanes-grow");
+        var tree = dir.Combine("tree");
+        Directory.CreateDirectory(tree);
+        for (int i = 0; i < 300; i++) File.WriteAllBytes(Path.Combine(tree, $"f{i}"), new byte[1000 + i * 37]);
+        var growing = Path.Combine(tree, "growing");
+        File.WriteAllBytes(growing, new byte[1 << 20]); // under 4 MiB: hashed in a lane, over several chunks
+        var inst = new Hids.Engine.Core.InstancePaths(dir.Combine("inst"));
+        var o = new Hids.Engine.Configuration.SyscheckOptions { ScanOnStart = false };
+        o.Directories.Add(new Hids.Engine.Configuration.DirectoryOptions { Path = tree, CheckAll = true });
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(() =>
+        {
+            using var fs = new FileStream(growing, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+            var chunk = new byte[512];
+            new Random(5).NextBytes(chunk);
+            while (!stop.IsCancellationRequested && fs.Length < (3 << 20)) { fs.Write(chunk); fs.Flush(); Thread.Sleep(1); }
+        });
+        ScanSummary s;
+        using (var svc = new SyscheckService(inst, o, _ => { }, Hids.Engine.Core.NullLog.Instance) { Workers = 2 })
+            s = svc.ScanAsync(null, null, CancellationToken.None).GetAwaiter().GetResult();
+        stop.Cancel(); writer.GetAwaiter().GetResult();
+        Assert.True(s.Completed);
+        using var store = IntegrityOperations.OpenForRead(inst);
+        var e = store.Get(growing)!;
+        if ((e.Flags & BaselineEntry.FlagUnstable) != 0)
+            Assert.Contains(s.Problems, p => p.Code == "HIDS3003" && p.File == growing);
+        else
+        {
+            // Append-only: the first e.Size bytes are what was hashed; all three digests describe exactly them.
+            var buf = new byte[e.Size];
+            using (var fs = File.OpenRead(growing)) fs.ReadExactly(buf);
+            Assert.Equal(MD5.HashData(buf), e.Md5);
+            Assert.Equal(SHA1.HashData(buf), e.Sha1);
+            Assert.Equal(SHA256.HashData(buf), e.Sha256);
+        }
+    }
 }
