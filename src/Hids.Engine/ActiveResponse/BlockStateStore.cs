@@ -1,3 +1,4 @@
+using Hids.Engine.Core;
 using Microsoft.Data.Sqlite;
 
 namespace Hids.Engine.ActiveResponse;
@@ -47,12 +48,7 @@ public sealed class BlockStateStore : IDisposable
     public BlockStateStore(string path, string instance = "")
     {
         _instance = instance;
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
-        _db.Open();
-        Exec("PRAGMA journal_mode=WAL;");
-        Exec("PRAGMA busy_timeout=10000;");
-        Exec("PRAGMA synchronous=NORMAL;");
+        _db = SqliteFile.OpenWriter(path, TimeSpan.FromSeconds(10));
         Exec(@"CREATE TABLE IF NOT EXISTS ar_blocks(
                  address TEXT NOT NULL, command TEXT NOT NULL,
                  since_ms INTEGER NOT NULL, expires_ms INTEGER NULL, timeout_s INTEGER NULL,

@@ -1,4 +1,5 @@
 using System.Text;
+using Hids.Engine.Core;
 using Microsoft.Data.Sqlite;
 
 namespace Hids.Engine.Alerts;
@@ -48,14 +49,7 @@ public sealed class AlertStore : IDisposable
     /// <summary>Opens (creating when needed) the store for writing.</summary>
     public static AlertStore OpenWriter(string path)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        var cs = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 30 }.ToString();
-        var db = new SqliteConnection(cs);
-        db.Open();
-        var store = new AlertStore(path, db, false);
-        store.Exec("PRAGMA journal_mode=WAL;");
-        store.Exec("PRAGMA synchronous=NORMAL;");
-        store.Exec("PRAGMA busy_timeout=10000;");
+        var store = new AlertStore(path, SqliteFile.OpenWriter(path, TimeSpan.FromSeconds(10)), false);
         store.CreateSchema();
         return store;
     }
@@ -64,11 +58,7 @@ public sealed class AlertStore : IDisposable
     public static AlertStore OpenReader(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No alert store at '{path}'.", path);
-        var cs = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false, DefaultTimeout = 30 }.ToString();
-        var db = new SqliteConnection(cs);
-        db.Open();
-        var store = new AlertStore(path, db, true);
-        store.Exec("PRAGMA busy_timeout=10000;");
+        var store = new AlertStore(path, SqliteFile.OpenReader(path, TimeSpan.FromSeconds(10)), true);
         store.HasFullText = store.Scalar("SELECT count(*) FROM sqlite_master WHERE name='alerts_fts'") > 0;
         return store;
     }
