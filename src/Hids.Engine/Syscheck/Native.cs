@@ -58,7 +58,10 @@ internal static unsafe class Native
     public const short POLLIN = 1;
 
     /// <summary>lstat-like statx; returns 0 or an errno.</summary>
-    public static int Stat(string path, out FileStat st)
+    public static int Stat(string path, out FileStat st) => StatAt(AT_FDCWD, path, out st);
+
+    /// <summary>lstat-like statx of a name relative to an open directory (no walk of the whole path again).</summary>
+    public static int StatAt(int dirfd, string path, out FileStat st)
     {
         st = default;
         int max = Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
@@ -67,7 +70,7 @@ internal static unsafe class Native
         pathBuf[n] = 0;
         byte* buf = stackalloc byte[256];
         int rc;
-        fixed (byte* p = pathBuf) rc = statx(AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf);
+        fixed (byte* p = pathBuf) rc = statx(dirfd, p, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf);
         if (rc != 0) return Marshal.GetLastPInvokeError();
         Decode(buf, ref st);
         return 0;

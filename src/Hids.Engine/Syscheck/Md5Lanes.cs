@@ -1,0 +1,323 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Hids.Engine.Syscheck;
+
+/// <summary>
+/// Multi-buffer MD5: 16 (AVX-512) or 8 (AVX2) independent MD5 streams computed side by side, one stream per SIMD
+/// lane. A single MD5 stream cannot go faster than ~4.5 cycles/byte (each step depends on the previous one), which made
+/// MD5 the most expensive part of a md5+sha1+sha256 baseline; running one file per lane gives the same per-stream speed
+/// and up to 8-16 times the throughput. Each lane owns a slot of <see cref="SlotBytes"/> in one pinned buffer; the
+/// caller fills a lane's slot with whole 64-byte blocks (the last chunk of a stream padded by <see cref="Pad"/>), then
+/// <see cref="Run"/> advances every active lane until one of them has no blocks left.
+/// </summary>
+[SkipLocalsInit]
+public sealed unsafe class Md5Lanes : IDisposable
+{
+    /// <summary>Lanes on this CPU (0 = no SIMD path: use the one-stream MD5).</summary>
+    public static int Supported => Avx512F.IsSupported ? 16 : Avx2.IsSupported ? 8 : 0;
+
+    public readonly int Count;
+    public readonly int ChunkBytes;
+    public readonly int SlotBytes;
+    private readonly byte* _buf;
+    private readonly uint* _state;   // a[Count], b[Count], c[Count], d[Count]
+    private readonly int* _offset;   // byte offset of each lane's next block from _buf
+    private readonly int* _step;     // 64 for an active lane, 0 for an idle one (it hashes its slot's start, ignored)
+    private readonly int[] _remaining;
+    private readonly bool[] _padded;
+
+    public Md5Lanes(int chunkBytes = 64 * 1024, int lanes = 0)
+    {
+        Count = lanes > 0 ? lanes : Supported;
+        if (Count != 8 && Count != 16) throw new PlatformNotSupportedException("multi-buffer MD5 needs AVX2 or AVX-512");
+        if (Count == 16 && !Avx512F.IsSupported || !Avx2.IsSupported) throw new PlatformNotSupportedException("multi-buffer MD5 needs AVX2 or AVX-512");
+        ChunkBytes = chunkBytes;
+        SlotBytes = chunkBytes + 128; // room for the padding after a short last chunk
+        _buf = (byte*)NativeMemory.AlignedAlloc((nuint)(SlotBytes * Count), 64);
+        _state = (uint*)NativeMemory.AlignedAlloc((nuint)(16 * Count), 64);
+        _offset = (int*)NativeMemory.AlignedAlloc((nuint)(4 * Count), 64);
+        _step = (int*)NativeMemory.AlignedAlloc((nuint)(4 * Count), 64);
+        _remaining = new int[Count];
+        _padded = new bool[Count];
+        for (int i = 0; i < Count; i++) { _offset[i] = i * SlotBytes; _step[i] = 0; Reset(i); }
+    }
+
+    /// <summary>The lane's slot, to read the next chunk into (at most <see cref="ChunkBytes"/>).</summary>
+    public Span<byte> Slot(int lane) => new(_buf + lane * SlotBytes, ChunkBytes);
+
+    /// <summary>Starts a new stream in the lane.</summary>
+    public void Reset(int lane)
+    {
+        _remaining[lane] = 0; _padded[lane] = false;
+        _state[lane] = 0x67452301u; _state[Count + lane] = 0xefcdab89u; _state[2 * Count + lane] = 0x98badcfeu; _state[3 * Count + lane] = 0x10325476u;
+    }
+
+    /// <summary>Blocks the lane still has to hash from its slot.</summary>
+    public int Remaining(int lane) => _remaining[lane];
+
+    /// <summary>The lane's slot holds <paramref name="bytes"/> (a multiple of 64) of its stream.</summary>
+    public void Feed(int lane, int bytes)
+    {
+        if ((bytes & 63) != 0 || bytes <= 0 || bytes > SlotBytes) throw new ArgumentOutOfRangeException(nameof(bytes));
+        _offset[lane] = lane * SlotBytes; _step[lane] = 64; _remaining[lane] = bytes / 64; _padded[lane] = false;
+    }
+
+    /// <summary>Whether the lane's last fed chunk was the padded end of its stream.</summary>
+    public bool LastWasPad(int lane) => _padded[lane];
+
+    /// <summary>
+    /// The lane's slot holds the last <paramref name="bytes"/> (&lt; 64 KiB, any length, possibly 0) of a stream of
+    /// <paramref name="totalBytes"/>: appends MD5's padding and length and feeds the result.
+    /// </summary>
+    public void Pad(int lane, int bytes, long totalBytes)
+    {
+        var p = _buf + lane * SlotBytes;
+        int padded = (bytes + 8 + 64) & ~63;
+        p[bytes] = 0x80;
+        new Span<byte>(p + bytes + 1, padded - bytes - 9).Clear();
+        *(ulong*)(p + padded - 8) = (ulong)totalBytes * 8; // little-endian bit length (x86)
+        Feed(lane, padded);
+        _padded[lane] = true;
+    }
+
+    /// <summary>Marks the lane idle (its state is garbage until the next <see cref="Reset"/>).</summary>
+    public void Idle(int lane) { _step[lane] = 0; _offset[lane] = lane * SlotBytes; _remaining[lane] = 0; }
+
+    /// <summary>The digest of the lane's stream (after its padded last chunk went through <see cref="Run"/>).</summary>
+    public byte[] Digest(int lane)
+    {
+        var d = new byte[16];
+        fixed (byte* p = d)
+        {
+            ((uint*)p)[0] = _state[lane]; ((uint*)p)[1] = _state[Count + lane]; ((uint*)p)[2] = _state[2 * Count + lane]; ((uint*)p)[3] = _state[3 * Count + lane];
+        }
+        return d;
+    }
+
+    /// <summary>
+    /// Hashes blocks in every lane with blocks left until one of them runs out; returns false if no lane had any.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool Run()
+    {
+        int min = int.MaxValue;
+        for (int i = 0; i < Count; i++) if (_step[i] != 0 && _remaining[i] < min) min = _remaining[i];
+        if (min == int.MaxValue || min == 0) return false;
+        if (Count == 16) Compress<V512, Vector512<uint>>(_state, _buf, _offset, _step, min);
+        else Compress<V256, Vector256<uint>>(_state, _buf, _offset, _step, min);
+        for (int i = 0; i < Count; i++) if (_step[i] != 0) _remaining[i] -= min;
+        return true;
+    }
+
+    private bool _disposed;
+
+    public void Dispose() { Free(); GC.SuppressFinalize(this); }
+
+    ~Md5Lanes() => Free();
+
+    private void Free()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        NativeMemory.AlignedFree(_buf); NativeMemory.AlignedFree(_state); NativeMemory.AlignedFree(_offset); NativeMemory.AlignedFree(_step);
+    }
+
+    // ---------------- the compression function, generic over the vector width ----------------
+
+    private interface IVec<TV> where TV : unmanaged
+    {
+        static abstract int Lanes { get; }
+        static abstract TV Load(uint* p);
+        static abstract void Store(uint* p, TV v);
+        static abstract TV Add(TV x, TV y);
+        static abstract TV Const(uint k);
+        static abstract TV F(TV x, TV y, TV z);
+        static abstract TV G(TV x, TV y, TV z);
+        static abstract TV H(TV x, TV y, TV z);
+        static abstract TV I(TV x, TV y, TV z);
+        static abstract TV Rotl(TV x, [ConstantExpected] byte s);
+        /// <summary>Word j of every lane's next block into m[j] (lane l's block starts at b + offsets[l]).</summary>
+        static abstract void Message(byte* b, int* o, TV offsets, TV* m);
+    }
+
+    private readonly struct V512 : IVec<Vector512<uint>>
+    {
+        public static int Lanes => 16;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> Load(uint* p) => Vector512.Load(p);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(uint* p, Vector512<uint> v) => v.Store(p);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> Add(Vector512<uint> x, Vector512<uint> y) => x + y;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> Const(uint k) => Vector512.Create(k);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> F(Vector512<uint> x, Vector512<uint> y, Vector512<uint> z) => Avx512F.TernaryLogic(x, y, z, 0xCA);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> G(Vector512<uint> x, Vector512<uint> y, Vector512<uint> z) => Avx512F.TernaryLogic(x, y, z, 0xE4);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> H(Vector512<uint> x, Vector512<uint> y, Vector512<uint> z) => Avx512F.TernaryLogic(x, y, z, 0x96);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> I(Vector512<uint> x, Vector512<uint> y, Vector512<uint> z) => Avx512F.TernaryLogic(x, y, z, 0x39);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> Rotl(Vector512<uint> x, [ConstantExpected] byte s) => Avx512F.RotateLeft(x, s);
+
+        /// <summary>Loads the 16 lanes' blocks as rows and transposes the 16x16 matrix of words (no gathers: they are slow).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+        public static void Message(byte* b, int* o, Vector512<uint> offsets, Vector512<uint>* m)
+        {
+            // Rows = the lanes' blocks; three shuffle stages transpose the 16x16 matrix of words.
+            var r0 = Vector512.Load((uint*)(b + o[0]));
+            var r1 = Vector512.Load((uint*)(b + o[1]));
+            var r2 = Vector512.Load((uint*)(b + o[2]));
+            var r3 = Vector512.Load((uint*)(b + o[3]));
+            var r4 = Vector512.Load((uint*)(b + o[4]));
+            var r5 = Vector512.Load((uint*)(b + o[5]));
+            var r6 = Vector512.Load((uint*)(b + o[6]));
+            var r7 = Vector512.Load((uint*)(b + o[7]));
+            var r8 = Vector512.Load((uint*)(b + o[8]));
+            var r9 = Vector512.Load((uint*)(b + o[9]));
+            var r10 = Vector512.Load((uint*)(b + o[10]));
+            var r11 = Vector512.Load((uint*)(b + o[11]));
+            var r12 = Vector512.Load((uint*)(b + o[12]));
+            var r13 = Vector512.Load((uint*)(b + o[13]));
+            var r14 = Vector512.Load((uint*)(b + o[14]));
+            var r15 = Vector512.Load((uint*)(b + o[15]));
+            var t0 = Avx512F.UnpackLow(r0, r1).AsUInt64(); var t1 = Avx512F.UnpackHigh(r0, r1).AsUInt64();
+            var t2 = Avx512F.UnpackLow(r2, r3).AsUInt64(); var t3 = Avx512F.UnpackHigh(r2, r3).AsUInt64();
+            var t4 = Avx512F.UnpackLow(r4, r5).AsUInt64(); var t5 = Avx512F.UnpackHigh(r4, r5).AsUInt64();
+            var t6 = Avx512F.UnpackLow(r6, r7).AsUInt64(); var t7 = Avx512F.UnpackHigh(r6, r7).AsUInt64();
+            var t8 = Avx512F.UnpackLow(r8, r9).AsUInt64(); var t9 = Avx512F.UnpackHigh(r8, r9).AsUInt64();
+            var t10 = Avx512F.UnpackLow(r10, r11).AsUInt64(); var t11 = Avx512F.UnpackHigh(r10, r11).AsUInt64();
+            var t12 = Avx512F.UnpackLow(r12, r13).AsUInt64(); var t13 = Avx512F.UnpackHigh(r12, r13).AsUInt64();
+            var t14 = Avx512F.UnpackLow(r14, r15).AsUInt64(); var t15 = Avx512F.UnpackHigh(r14, r15).AsUInt64();
+            var u0 = Avx512F.UnpackLow(t0, t2).AsUInt32(); var u1 = Avx512F.UnpackHigh(t0, t2).AsUInt32();
+            var u2 = Avx512F.UnpackLow(t1, t3).AsUInt32(); var u3 = Avx512F.UnpackHigh(t1, t3).AsUInt32();
+            var u4 = Avx512F.UnpackLow(t4, t6).AsUInt32(); var u5 = Avx512F.UnpackHigh(t4, t6).AsUInt32();
+            var u6 = Avx512F.UnpackLow(t5, t7).AsUInt32(); var u7 = Avx512F.UnpackHigh(t5, t7).AsUInt32();
+            var u8 = Avx512F.UnpackLow(t8, t10).AsUInt32(); var u9 = Avx512F.UnpackHigh(t8, t10).AsUInt32();
+            var u10 = Avx512F.UnpackLow(t9, t11).AsUInt32(); var u11 = Avx512F.UnpackHigh(t9, t11).AsUInt32();
+            var u12 = Avx512F.UnpackLow(t12, t14).AsUInt32(); var u13 = Avx512F.UnpackHigh(t12, t14).AsUInt32();
+            var u14 = Avx512F.UnpackLow(t13, t15).AsUInt32(); var u15 = Avx512F.UnpackHigh(t13, t15).AsUInt32();
+            var v0 = Avx512F.Shuffle4x128(u0, u4, 0x88); var w0 = Avx512F.Shuffle4x128(u8, u12, 0x88);
+            var x0 = Avx512F.Shuffle4x128(u0, u4, 0xDD); var y0 = Avx512F.Shuffle4x128(u8, u12, 0xDD);
+            m[0] = Avx512F.Shuffle4x128(v0, w0, 0x88); m[8] = Avx512F.Shuffle4x128(v0, w0, 0xDD);
+            m[4] = Avx512F.Shuffle4x128(x0, y0, 0x88); m[12] = Avx512F.Shuffle4x128(x0, y0, 0xDD);
+            var v1 = Avx512F.Shuffle4x128(u1, u5, 0x88); var w1 = Avx512F.Shuffle4x128(u9, u13, 0x88);
+            var x1 = Avx512F.Shuffle4x128(u1, u5, 0xDD); var y1 = Avx512F.Shuffle4x128(u9, u13, 0xDD);
+            m[1] = Avx512F.Shuffle4x128(v1, w1, 0x88); m[9] = Avx512F.Shuffle4x128(v1, w1, 0xDD);
+            m[5] = Avx512F.Shuffle4x128(x1, y1, 0x88); m[13] = Avx512F.Shuffle4x128(x1, y1, 0xDD);
+            var v2 = Avx512F.Shuffle4x128(u2, u6, 0x88); var w2 = Avx512F.Shuffle4x128(u10, u14, 0x88);
+            var x2 = Avx512F.Shuffle4x128(u2, u6, 0xDD); var y2 = Avx512F.Shuffle4x128(u10, u14, 0xDD);
+            m[2] = Avx512F.Shuffle4x128(v2, w2, 0x88); m[10] = Avx512F.Shuffle4x128(v2, w2, 0xDD);
+            m[6] = Avx512F.Shuffle4x128(x2, y2, 0x88); m[14] = Avx512F.Shuffle4x128(x2, y2, 0xDD);
+            var v3 = Avx512F.Shuffle4x128(u3, u7, 0x88); var w3 = Avx512F.Shuffle4x128(u11, u15, 0x88);
+            var x3 = Avx512F.Shuffle4x128(u3, u7, 0xDD); var y3 = Avx512F.Shuffle4x128(u11, u15, 0xDD);
+            m[3] = Avx512F.Shuffle4x128(v3, w3, 0x88); m[11] = Avx512F.Shuffle4x128(v3, w3, 0xDD);
+            m[7] = Avx512F.Shuffle4x128(x3, y3, 0x88); m[15] = Avx512F.Shuffle4x128(x3, y3, 0xDD);
+        }
+    }
+
+#pragma warning disable CA1857 // the shift counts are constants once Compress is specialised and inlined
+    private readonly struct V256 : IVec<Vector256<uint>>
+    {
+        public static int Lanes => 8;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> Load(uint* p) => Vector256.Load(p);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(uint* p, Vector256<uint> v) => v.Store(p);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> Add(Vector256<uint> x, Vector256<uint> y) => x + y;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> Const(uint k) => Vector256.Create(k);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> F(Vector256<uint> x, Vector256<uint> y, Vector256<uint> z) => z ^ (x & (y ^ z));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> G(Vector256<uint> x, Vector256<uint> y, Vector256<uint> z) => y ^ (z & (x ^ y));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> H(Vector256<uint> x, Vector256<uint> y, Vector256<uint> z) => x ^ y ^ z;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> I(Vector256<uint> x, Vector256<uint> y, Vector256<uint> z) => y ^ (x | ~z);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> Rotl(Vector256<uint> x, [ConstantExpected] byte s) => Avx2.ShiftLeftLogical(x, s) | Avx2.ShiftRightLogical(x, (byte)(32 - s));
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+        public static void Message(byte* b, int* o, Vector256<uint> offsets, Vector256<uint>* m)
+        {
+            for (int j = 0; j < 16; j++) m[j] = Avx2.GatherVector256((uint*)(b + 4 * j), offsets.AsInt32(), 1);
+        }
+    }
+
+#pragma warning restore CA1857
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Compress<V, TV>(uint* state, byte* buf, int* offset, int* step, int blocks) where V : struct, IVec<TV> where TV : unmanaged
+    {
+        int n = V.Lanes;
+        TV a = V.Load(state), b = V.Load(state + n), c = V.Load(state + 2 * n), d = V.Load(state + 3 * n);
+        TV off = V.Load((uint*)offset), st = V.Load((uint*)step);
+        TV* m = stackalloc TV[16];
+        int* o = stackalloc int[16];
+        for (int blk = 0; blk < blocks; blk++)
+        {
+            V.Store((uint*)o, off);
+            V.Message(buf, o, off, m);
+            TV m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3], m4 = m[4], m5 = m[5], m6 = m[6], m7 = m[7];
+            TV m8 = m[8], m9 = m[9], m10 = m[10], m11 = m[11], m12 = m[12], m13 = m[13], m14 = m[14], m15 = m[15];
+            TV aa = a, bb = b, cc = c, dd = d;
+            a = V.Add(b, V.Rotl(V.Add(V.Add(a, V.F(b, c, d)), V.Add(m0, V.Const(0xd76aa478u))), 7));
+            d = V.Add(a, V.Rotl(V.Add(V.Add(d, V.F(a, b, c)), V.Add(m1, V.Const(0xe8c7b756u))), 12));
+            c = V.Add(d, V.Rotl(V.Add(V.Add(c, V.F(d, a, b)), V.Add(m2, V.Const(0x242070dbu))), 17));
+            b = V.Add(c, V.Rotl(V.Add(V.Add(b, V.F(c, d, a)), V.Add(m3, V.Const(0xc1bdceeeu))), 22));
+            a = V.Add(b, V.Rotl(V.Add(V.Add(a, V.F(b, c, d)), V.Add(m4, V.Const(0xf57c0fafu))), 7));
+            d = V.Add(a, V.Rotl(V.Add(V.Add(d, V.F(a, b, c)), V.Add(m5, V.Const(0x4787c62au))), 12));
+            c = V.Add(d, V.Rotl(V.Add(V.Add(c, V.F(d, a, b)), V.Add(m6, V.Const(0xa8304613u))), 17));
+            b = V.Add(c, V.Rotl(V.Add(V.Add(b, V.F(c, d, a)), V.Add(m7, V.Const(0xfd469501u))), 22));
+            a = V.Add(b, V.Rotl(V.Add(V.Add(a, V.F(b, c, d)), V.Add(m8, V.Const(0x698098d8u))), 7));
+            d = V.Add(a, V.Rotl(V.Add(V.Add(d, V.F(a, b, c)), V.Add(m9, V.Const(0x8b44f7afu))), 12));
+            c = V.Add(d, V.Rotl(V.Add(V.Add(c, V.F(d, a, b)), V.Add(m10, V.Const(0xffff5bb1u))), 17));
+            b = V.Add(c, V.Rotl(V.Add(V.Add(b, V.F(c, d, a)), V.Add(m11, V.Const(0x895cd7beu))), 22));
+            a = V.Add(b, V.Rotl(V.Add(V.Add(a, V.F(b, c, d)), V.Add(m12, V.Const(0x6b901122u))), 7));
+            d = V.Add(a, V.Rotl(V.Add(V.Add(d, V.F(a, b, c)), V.Add(m13, V.Const(0xfd987193u))), 12));
+            c = V.Add(d, V.Rotl(V.Add(V.Add(c, V.F(d, a, b)), V.Add(m14, V.Const(0xa679438eu))), 17));
+            b = V.Add(c, V.Rotl(V.Add(V.Add(b, V.F(c, d, a)), V.Add(m15, V.Const(0x49b40821u))), 22));
+            a = V.Add(b, V.Rotl(V.Add(V.Add(a, V.G(b, c, d)), V.Add(m1, V.Const(0xf61e2562u))), 5));
+            d = V.Add(a, V.Rotl(V.Add(V.Add(d, V.G(a, b, c)), V.Add(m6, V.Const(0xc040b340u))), 9));
+            c = V.Add(d, V.Rotl(V.Add(V.Add(c, V.G(d, a, b)), V.Add(m11, V.Const(0x265e5a51u))), 14));
+            b = V.Add(c, V.Rotl(V.Add(V.Add(b, V.G(c, d, a)), V.Add(m0, V.Const(0xe9b6c7aau))), 20));
+            a = V.Add(b, V.Rotl(V.Add(V.Add(a, V.G(b, c, d)), V.Add(m5, V.Const(0xd62f105du))), 5));
+            d = V.Add(a, V.Rotl(V.Add(V.Add(d, V.G(a, b, c)), V.Add(m10, V.Const(0x02441453u))), 9));
+            c = V.Add(d, V.Rotl(V.Add(V.Add(c, V.G(d, a, b)), V.Add(m15, V.Const(0xd8a1e681u))), 14));
+            b = V.Add(c, V.Rotl(V.Add(V.Add(b, V.G(c, d, a)), V.Add(m4, V.Const(0xe7d3fbc8u))), 20));
+            a = V.Add(b, V.Rotl(V.Add(V.Add(a, V.G(b, c, d)), V.Add(m9, V.Const(0x21e1cde6u))), 5));
+            d = V.Add(a, V.Rotl(V.Add(V.Add(d, V.G(a, b, c)), V.Add(m14, V.Const(0xc33707d6u))), 9));
+            c = V.Add(d, V.Rotl(V.Add(V.Add(c, V.G(d, a, b)), V.Add(m3, V.Const(0xf4d50d87u))), 14));
+            b = V.Add(c, V.Rotl(V.Add(V.Add(b, V.G(c, d, a)), V.Add(m8, V.Const(0x455a14edu))), 20));
+            a = V.Add(b, V.Rotl(V.Add(V.Add(a, V.G(b, c, d)), V.Add(m13, V.Const(0xa9e3e905u))), 5));
+            d = V.Add(a, V.Rotl(V.Add(V.Add(d, V.G(a, b, c)), V.Add(m2, V.Const(0xfcefa3f8u))), 9));
+            c = V.Add(d, V.Rotl(V.Add(V.Add(c, V.G(d, a, b)), V.Add(m7, V.Const(0x676f02d9u))), 14));
+            b = V.Add(c, V.Rotl(V.Add(V.Add(b, V.G(c, d, a)), V.Add(m12, V.Const(0x8d2a4c8au))), 20));
+            a = V.Add(b, V.Rotl(V.Add(V.Add(a, V.H(b, c, d)), V.Add(m5, V.Const(0xfffa3942u))), 4));
+            d = V.Add(a, V.Rotl(V.Add(V.Add(d, V.H(a, b, c)), V.Add(m8, V.Const(0x8771f681u))), 11));
+            c = V.Add(d, V.Rotl(V.Add(V.Add(c, V.H(d, a, b)), V.Add(m11, V.Const(0x6d9d6122u))), 16));
+            b = V.Add(c, V.Rotl(V.Add(V.Add(b, V.H(c, d, a)), V.Add(m14, V.Const(0xfde5380cu))), 23));
+            a = V.Add(b, V.Rotl(V.Add(V.Add(a, V.H(b, c, d)), V.Add(m1, V.Const(0xa4beea44u))), 4));
+            d = V.Add(a, V.Rotl(V.Add(V.Add(d, V.H(a, b, c)), V.Add(m4, V.Const(0x4bdecfa9u))), 11));
+            c = V.Add(d, V.Rotl(V.Add(V.Add(c, V.H(d, a, b)), V.Add(m7, V.Const(0xf6bb4b60u))), 16));
+            b = V.Add(c, V.Rotl(V.Add(V.Add(b, V.H(c, d, a)), V.Add(m10, V.Const(0xbebfbc70u))), 23));
+            a = V.Add(b, V.Rotl(V.Add(V.Add(a, V.H(b, c, d)), V.Add(m13, V.Const(0x289b7ec6u))), 4));
+            d = V.Add(a, V.Rotl(V.Add(V.Add(d, V.H(a, b, c)), V.Add(m0, V.Const(0xeaa127fau))), 11));
+            c = V.Add(d, V.Rotl(V.Add(V.Add(c, V.H(d, a, b)), V.Add(m3, V.Const(0xd4ef3085u))), 16));
+            b = V.Add(c, V.Rotl(V.Add(V.Add(b, V.H(c, d, a)), V.Add(m6, V.Const(0x04881d05u))), 23));
+            a = V.Add(b, V.Rotl(V.Add(V.Add(a, V.H(b, c, d)), V.Add(m9, V.Const(0xd9d4d039u))), 4));
+            d = V.Add(a, V.Rotl(V.Add(V.Add(d, V.H(a, b, c)), V.Add(m12, V.Const(0xe6db99e5u))), 11));
+            c = V.Add(d, V.Rotl(V.Add(V.Add(c, V.H(d, a, b)), V.Add(m15, V.Const(0x1fa27cf8u))), 16));
+            b = V.Add(c, V.Rotl(V.Add(V.Add(b, V.H(c, d, a)), V.Add(m2, V.Const(0xc4ac5665u))), 23));
+            a = V.Add(b, V.Rotl(V.Add(V.Add(a, V.I(b, c, d)), V.Add(m0, V.Const(0xf4292244u))), 6));
+            d = V.Add(a, V.Rotl(V.Add(V.Add(d, V.I(a, b, c)), V.Add(m7, V.Const(0x432aff97u))), 10));
+            c = V.Add(d, V.Rotl(V.Add(V.Add(c, V.I(d, a, b)), V.Add(m14, V.Const(0xab9423a7u))), 15));
+            b = V.Add(c, V.Rotl(V.Add(V.Add(b, V.I(c, d, a)), V.Add(m5, V.Const(0xfc93a039u))), 21));
+            a = V.Add(b, V.Rotl(V.Add(V.Add(a, V.I(b, c, d)), V.Add(m12, V.Const(0x655b59c3u))), 6));
+            d = V.Add(a, V.Rotl(V.Add(V.Add(d, V.I(a, b, c)), V.Add(m3, V.Const(0x8f0ccc92u))), 10));
+            c = V.Add(d, V.Rotl(V.Add(V.Add(c, V.I(d, a, b)), V.Add(m10, V.Const(0xffeff47du))), 15));
+            b = V.Add(c, V.Rotl(V.Add(V.Add(b, V.I(c, d, a)), V.Add(m1, V.Const(0x85845dd1u))), 21));
+            a = V.Add(b, V.Rotl(V.Add(V.Add(a, V.I(b, c, d)), V.Add(m8, V.Const(0x6fa87e4fu))), 6));
+            d = V.Add(a, V.Rotl(V.Add(V.Add(d, V.I(a, b, c)), V.Add(m15, V.Const(0xfe2ce6e0u))), 10));
+            c = V.Add(d, V.Rotl(V.Add(V.Add(c, V.I(d, a, b)), V.Add(m6, V.Const(0xa3014314u))), 15));
+            b = V.Add(c, V.Rotl(V.Add(V.Add(b, V.I(c, d, a)), V.Add(m13, V.Const(0x4e0811a1u))), 21));
+            a = V.Add(b, V.Rotl(V.Add(V.Add(a, V.I(b, c, d)), V.Add(m4, V.Const(0xf7537e82u))), 6));
+            d = V.Add(a, V.Rotl(V.Add(V.Add(d, V.I(a, b, c)), V.Add(m11, V.Const(0xbd3af235u))), 10));
+            c = V.Add(d, V.Rotl(V.Add(V.Add(c, V.I(d, a, b)), V.Add(m2, V.Const(0x2ad7d2bbu))), 15));
+            b = V.Add(c, V.Rotl(V.Add(V.Add(b, V.I(c, d, a)), V.Add(m9, V.Const(0xeb86d391u))), 21));
+            a = V.Add(a, aa); b = V.Add(b, bb); c = V.Add(c, cc); d = V.Add(d, dd);
+            off = V.Add(off, st);
+        }
+        V.Store(state, a); V.Store(state + n, b); V.Store(state + 2 * n, c); V.Store(state + 3 * n, d);
+        V.Store((uint*)offset, off);
+    }
+}
