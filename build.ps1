@@ -69,8 +69,10 @@ function Invoke-Package {
     # Framework-dependent, linux-x64: native SQLite (libe_sqlite3.so) lands beside the dlls where pwsh finds it.
     Invoke-Native dotnet @('publish', (Join-Path $root 'src/Hids.PowerShell/Hids.PowerShell.csproj'), '-c', $Configuration,
         '-r', 'linux-x64', '--self-contained', 'false', '-o', $moduleOut, '-v', 'q', '-nologo')
-    # hidsd, the monitor, is Native AOT: one executable without the JIT, ~half the idle memory (docs/monitor.md).
-    # Where the native tool chain is missing it falls back to the managed hidsd.dll run by the dotnet host.
+    # hidsd, the monitor: the managed hidsd.dll (ReadyToRun; for CPUs older than x86-64-v3), then the Native AOT
+    # executable hidsd (x86-64-v3: no JIT, a third of the idle memory; docs/monitor.md). The launcher picks by CPU.
+    Invoke-Native dotnet @('publish', (Join-Path $root 'src/Hids.Daemon/Hids.Daemon.csproj'), '-c', $Configuration,
+        '-r', 'linux-x64', '--self-contained', 'false', '-p:UseAppHost=false', '-o', $moduleOut, '-v', 'q', '-nologo')
     $aotOut = Join-Path $out 'hidsd-aot'
     if (Test-Path $aotOut) { Remove-Item $aotOut -Recurse -Force }
     & dotnet publish (Join-Path $root 'src/Hids.Daemon/Hids.Daemon.csproj') -c $Configuration -r linux-x64 -p:PublishAot=true `
@@ -78,9 +80,7 @@ function Invoke-Package {
     if ($LASTEXITCODE -eq 0 -and (Test-Path (Join-Path $aotOut 'hidsd'))) {
         Copy-Item (Join-Path $aotOut 'hidsd') $moduleOut
     } else {
-        Write-Warning 'Native AOT publish of hidsd failed (is gcc or clang installed?); packaging the managed hidsd.dll instead.'
-        Invoke-Native dotnet @('publish', (Join-Path $root 'src/Hids.Daemon/Hids.Daemon.csproj'), '-c', $Configuration,
-            '-r', 'linux-x64', '--self-contained', 'false', '-o', $moduleOut, '-v', 'q', '-nologo')
+        Write-Warning 'Native AOT publish of hidsd failed (is gcc installed? ./build.sh Deps); the package has only the managed hidsd.dll.'
     }
     Get-ChildItem $moduleOut -Filter '*.pdb' | Remove-Item
     Copy-Item (Join-Path $root 'module/*') $moduleOut -Recurse -Force

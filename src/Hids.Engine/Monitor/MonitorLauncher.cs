@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.Intrinsics.X86;
 using System.Text;
 using Hids.Engine.Core;
 
@@ -39,18 +40,29 @@ public static class MonitorLauncher
         return null;
     }
 
-    /// <summary>How to run hidsd from a module folder: the Native AOT executable <c>hidsd</c> that the package ships
-    /// ([hidsd]), or, in a build that has the managed <c>hidsd.dll</c> (a development build, or a package made where
-    /// Native AOT could not be built), the dotnet host with the dll ([dotnet, hidsd.dll]).</summary>
-    public static string[] HidsdCommand(string moduleDir)
+    /// <summary>True when this CPU runs what the Native AOT hidsd is compiled for: x86-64-v3 (AVX2, BMI1, BMI2, FMA,
+    /// LZCNT, MOVBE, with the OS saving the AVX state).</summary>
+    public static bool CpuRunsNativeHidsd()
+    {
+        if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64) return false;
+        if (!(Avx2.IsSupported && Bmi1.IsSupported && Bmi2.IsSupported && Fma.IsSupported && Lzcnt.IsSupported)) return false;
+        var (_, _, ecx, _) = X86Base.CpuId(1, 0);
+        return (ecx & (1 << 22)) != 0;   // MOVBE
+    }
+
+    /// <summary>How to run hidsd from a module folder: the Native AOT executable <c>hidsd</c> ([hidsd]) where the CPU
+    /// runs it, else the managed <c>hidsd.dll</c> the package ships beside it, through the dotnet host ([dotnet,
+    /// hidsd.dll]); a development build has only the dll.</summary>
+    public static string[] HidsdCommand(string moduleDir) => HidsdCommand(moduleDir, CpuRunsNativeHidsd());
+
+    internal static string[] HidsdCommand(string moduleDir, bool cpuRunsNative)
     {
         var dll = Path.Combine(moduleDir, "hidsd.dll");
         var native = Path.Combine(moduleDir, "hidsd");
+        bool haveNative = File.Exists(native) && new FileInfo(native).Length > 1_000_000;   // not a dotnet apphost
+        if (haveNative && (cpuRunsNative || !File.Exists(dll))) return new[] { native };
         if (!File.Exists(dll))
-        {
-            if (File.Exists(native)) return new[] { native };
             throw new FileNotFoundException($"Neither hidsd nor hidsd.dll is in the module folder '{moduleDir}'.", native);
-        }
         var host = FindDotnetHost() ?? throw new InvalidOperationException("The dotnet host was not found (set DOTNET_ROOT or put dotnet on PATH).");
         return new[] { host, dll };
     }

@@ -44,23 +44,29 @@ public sealed class SystemdUnitTests
     }
 
     [Fact]
-    public void The_native_hidsd_of_a_package_runs_without_the_dotnet_host()
+    public void The_native_hidsd_runs_where_the_cpu_can_and_the_managed_one_elsewhere()
     {
         using var dir = TestPaths.NewTempDir("hids-unit");
         var moduleDir = dir.Combine("module");
         Directory.CreateDirectory(moduleDir);
+        Assert.Throws<FileNotFoundException>(() => MonitorLauncher.HidsdCommand(moduleDir, true));
+        // The Native AOT executable (megabytes; a dotnet apphost of a development build is a few KB and is not taken for it).
         var exe = Path.Combine(moduleDir, "hidsd");
-        File.WriteAllText(exe, "#!/bin/sh\n");
+        using (var f = File.Create(exe)) f.SetLength(11_000_000);
         File.SetUnixFileMode(exe, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        Assert.Equal(new[] { exe }, MonitorLauncher.HidsdCommand(moduleDir));
-        var text = SystemdUnit.Render(new InstancePaths("/var/hids"), MonitorLauncher.HidsdCommand(moduleDir));
+        Assert.Equal(new[] { exe }, MonitorLauncher.HidsdCommand(moduleDir, true));
+        Assert.Equal(new[] { exe }, MonitorLauncher.HidsdCommand(moduleDir, false));   // nothing else to run: it says why itself
+        var text = SystemdUnit.Render(new InstancePaths("/var/hids"), MonitorLauncher.HidsdCommand(moduleDir, true));
         Assert.Contains($"ExecStart=\"{exe}\" --instance \"/var/hids\" --foreground\n", text);
-        // A build with the managed hidsd.dll beside it runs that through the dotnet host instead.
+        // The package also ships the managed hidsd.dll: a CPU without x86-64-v3 runs that through the dotnet host.
         File.WriteAllText(Path.Combine(moduleDir, "hidsd.dll"), "");
-        Assert.Equal(Path.Combine(moduleDir, "hidsd.dll"), MonitorLauncher.HidsdCommand(moduleDir)[1]);
-        Directory.Delete(moduleDir, true);
-        Directory.CreateDirectory(moduleDir);
-        Assert.Throws<FileNotFoundException>(() => MonitorLauncher.HidsdCommand(moduleDir));
+        Assert.Equal(new[] { exe }, MonitorLauncher.HidsdCommand(moduleDir, true));
+        var managed = MonitorLauncher.HidsdCommand(moduleDir, false);
+        Assert.Equal(2, managed.Length);
+        Assert.Equal(Path.Combine(moduleDir, "hidsd.dll"), managed[1]);
+        // A development build: the apphost beside the dll is not the native executable.
+        File.WriteAllBytes(exe, new byte[70_000]);
+        Assert.Equal(Path.Combine(moduleDir, "hidsd.dll"), MonitorLauncher.HidsdCommand(moduleDir, true)[1]);
     }
 
     [Fact]
