@@ -109,14 +109,7 @@ public sealed class BaselineStore : IDisposable
 
     private static BaselineStore OpenRaw(string path)
     {
-        var cs = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 60 }.ToString();
-        var db = new SqliteConnection(cs);
-        db.Open();
-        var s = new BaselineStore(path, db);
-        s.Exec("PRAGMA busy_timeout=60000");
-        s.Exec("PRAGMA journal_mode=WAL");
-        s.Exec("PRAGMA synchronous=NORMAL");
-        return s;
+        return new BaselineStore(path, SqliteFile.OpenWriter(path, TimeSpan.FromSeconds(60)));
     }
 
     private void EnsureSchema()
