@@ -122,20 +122,15 @@ public sealed class ActiveResponseService : IDisposable
         if (timeout is not null && offences > 1 && repeatedOffendersMinutes is { Count: > 0 } ro)
             timeout = checked(ro[Math.Min(offences - 2, ro.Count - 1)] * 60);
 
-        IResponseBackend? backend = null;
-        try
+        IResponseBackend backend;
+        try { backend = Settings.BackendFor(command); }
+        catch (Exception e) when (e is ActiveResponseException or InvalidOperationException)
         {
-            backend = Settings.BackendFor(command);
-            backend.Block(target, timeout is { } t ? TimeSpan.FromSeconds(t) : null, context);
-        }
-        catch (Exception e) when (e is ActiveResponseException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            var msg = $"Failed to block {target.Key} with {commandName} ({backend?.Kind ?? "no backend"}) for {cause}: {e.Message}";
+            var msg = $"Failed to block {target.Key} with {commandName} (no backend) for {cause}: {e.Message}";
             _log.Error(Component, msg);
             Announce(Message("failed", target.Key, commandName, context.RuleId, timeout));
             return new BlockOutcome(BlockStatus.Failed, msg);
         }
-
         var block = new BlockedAddress
         {
             Address = target.Key,
@@ -152,7 +147,23 @@ public sealed class ActiveResponseService : IDisposable
             Origin = origin,
             Instance = _paths.Root,
         };
-        Store.RecordBlock(block);
+        // Write-ahead: the record exists before the block does, so a crash in between never leaves a block that nothing
+        // will lift (the restarted monitor re-applies it and lifts it on time). While it is marked as being applied,
+        // no responder expires it.
+        Store.RecordBlock(block, applyingSince: now);
+        try
+        {
+            backend.Block(target, timeout is { } t ? TimeSpan.FromSeconds(t) : null, context);
+        }
+        catch (Exception e) when (e is ActiveResponseException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            Store.Abandon(block.Address, block.Command, block.Since);
+            var msg = $"Failed to block {target.Key} with {commandName} ({backend.Kind}) for {cause}: {e.Message}";
+            _log.Error(Component, msg);
+            Announce(Message("failed", target.Key, commandName, context.RuleId, timeout));
+            return new BlockOutcome(BlockStatus.Failed, msg);
+        }
+        Store.MarkApplied(block.Address, block.Command, block.Since);
         var escalated = offences > 1 && timeout != baseTimeoutSeconds ? $", escalated: offence {offences}" : offences > 1 ? $", offence {offences}" : "";
         _log.Info(Component, $"Blocked {target.Key} with {commandName} ({backend.Kind}) for {cause}, timeout {(timeout is null ? "none" : timeout + " s")}{escalated}; reason: {context.Reason}");
         Announce(AddedMessage(target.Key, commandName, context.RuleId, timeout));
@@ -220,16 +231,20 @@ public sealed class ActiveResponseService : IDisposable
 
     /// <summary>
     /// After a restart: puts every active block back in place with its remaining time (a reboot empties the nft
-    /// sets; hosts.deny lines are already there and are left alone) so pending unblocks and blocks agree.
+    /// sets; hosts.deny lines are already there and are left alone) so pending unblocks and blocks agree. A block
+    /// recorded ahead by a process that died before applying it is applied now; one that another live process is
+    /// applying right now is left to it.
     /// </summary>
     public int Reapply()
     {
         int n = 0;
         var now = Clock();
         var nftBatch = new Dictionary<NftablesBackend, List<(System.Net.IPAddress, TimeSpan?)>>();
+        var nftBlocks = new Dictionary<NftablesBackend, List<BlockedAddress>>();
         foreach (var b in Store.List())
         {
             if (b.Expires is { } e && e <= now) continue;
+            if (BlockStateStore.IsBeingApplied(b, now)) continue;
             if (!Settings.Commands.TryGetValue(b.Command, out var command) || command.Kind == ResponseKind.Custom) continue;
             if (!AddressValidation.TryParse(b.Address, out var a, out _)) continue;
             TimeSpan? left = b.Expires is { } ex ? ex - now : null;
@@ -238,10 +253,15 @@ public sealed class ActiveResponseService : IDisposable
                 var backend = Settings.BackendFor(command);
                 if (backend is NftablesBackend nft)
                 {
-                    if (!nftBatch.TryGetValue(nft, out var list)) nftBatch[nft] = list = new();
+                    if (!nftBatch.TryGetValue(nft, out var list)) { nftBatch[nft] = list = new(); nftBlocks[nft] = new(); }
                     list.Add((a, left));
+                    nftBlocks[nft].Add(b);
                 }
-                else backend.Block(new ResponseTarget(a, null), left, new ResponseContext(null, b.RuleId, b.AlertId, "restored after restart"));
+                else
+                {
+                    backend.Block(new ResponseTarget(a, null), left, new ResponseContext(null, b.RuleId, b.AlertId, "restored after restart"));
+                    if (b.ApplyingSince is not null) Store.MarkApplied(b.Address, b.Command, b.Since);
+                }
                 n++;
             }
             catch (Exception ex2) when (ex2 is ActiveResponseException or IOException or System.ComponentModel.Win32Exception)
@@ -249,7 +269,11 @@ public sealed class ActiveResponseService : IDisposable
         }
         foreach (var (nft, list) in nftBatch)
         {
-            try { nft.BlockMany(list); }
+            try
+            {
+                nft.BlockMany(list);
+                foreach (var b in nftBlocks[nft].Where(b => b.ApplyingSince is not null)) Store.MarkApplied(b.Address, b.Command, b.Since);
+            }
             catch (Exception ex) when (ex is ActiveResponseException or System.ComponentModel.Win32Exception)
             { _log.Error(Component, $"Could not restore {list.Count} firewall block(s): {ex.Message}"); n -= list.Count; }
         }

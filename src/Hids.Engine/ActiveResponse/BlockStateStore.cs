@@ -33,6 +33,8 @@ public sealed class BlockedAddress
     public string Instance { get; set; } = "";
     /// <summary>True when the block's time is up but no responder has removed it yet (the monitor is not running).</summary>
     public bool Overdue => Expires is { } e && e <= DateTimeOffset.UtcNow;
+    /// <summary>Set while the process that recorded the block (write-ahead) is applying it.</summary>
+    internal DateTimeOffset? ApplyingSince { get; set; }
 }
 
 /// <summary>
@@ -60,7 +62,18 @@ public sealed class BlockStateStore : IDisposable
                CREATE TABLE IF NOT EXISTS ar_offences(
                  address TEXT NOT NULL, command TEXT NOT NULL, time_ms INTEGER NOT NULL, timeout_s INTEGER NULL);
                CREATE INDEX IF NOT EXISTS ar_offences_addr ON ar_offences(address, command, time_ms);");
+        // applying_ms (added after the first release): set while a process applies the block it has just recorded.
+        bool hasApplying;
+        using (var c = _db.CreateCommand())
+        {
+            c.CommandText = "SELECT COUNT(*) FROM pragma_table_info('ar_blocks') WHERE name='applying_ms'";
+            hasApplying = Convert.ToInt32(c.ExecuteScalar()) > 0;
+        }
+        if (!hasApplying) Exec("ALTER TABLE ar_blocks ADD COLUMN applying_ms INTEGER NULL");
     }
+
+    /// <summary>How long a block may stay "being applied" before it counts as left by a process that died mid-apply.</summary>
+    public static readonly TimeSpan ApplyGrace = TimeSpan.FromSeconds(60);
 
     public static BlockStateStore Open(Core.InstancePaths paths) => new(paths.StateStore, paths.Root);
 
@@ -88,8 +101,10 @@ public sealed class BlockStateStore : IDisposable
         }
     }
 
-    /// <summary>Records a new block and its offence in one transaction (replacing an older row for the same key).</summary>
-    public void RecordBlock(BlockedAddress b)
+    /// <summary>Records a new block and its offence in one transaction (replacing an older row for the same key).
+    /// With <paramref name="applyingSince"/> the row is written ahead of the firewall/hosts.deny change and marked as
+    /// being applied: <see cref="Due"/> leaves it alone until <see cref="MarkApplied"/> (or the apply grace passes).</summary>
+    public void RecordBlock(BlockedAddress b, DateTimeOffset? applyingSince = null)
     {
         lock (_gate)
         {
@@ -97,8 +112,9 @@ public sealed class BlockStateStore : IDisposable
             using (var c = _db.CreateCommand())
             {
                 c.Transaction = tx;
-                c.CommandText = @"INSERT OR REPLACE INTO ar_blocks(address,command,since_ms,expires_ms,timeout_s,rule_id,alert_id,reason,offences,backend,kernel_expiry,origin)
-                                  VALUES($a,$c,$s,$e,$to,$r,$al,$re,$o,$b,$k,$or)";
+                c.CommandText = @"INSERT OR REPLACE INTO ar_blocks(address,command,since_ms,expires_ms,timeout_s,rule_id,alert_id,reason,offences,backend,kernel_expiry,origin,applying_ms)
+                                  VALUES($a,$c,$s,$e,$to,$r,$al,$re,$o,$b,$k,$or,$ap)";
+                c.Parameters.AddWithValue("$ap", applyingSince is { } ap ? Ms(ap) : DBNull.Value);
                 c.Parameters.AddWithValue("$a", b.Address);
                 c.Parameters.AddWithValue("$c", b.Command);
                 c.Parameters.AddWithValue("$s", Ms(b.Since));
@@ -127,6 +143,45 @@ public sealed class BlockStateStore : IDisposable
         }
     }
 
+    /// <summary>The block recorded ahead is in place: it is an ordinary block from now on.</summary>
+    public void MarkApplied(string address, string command, DateTimeOffset since)
+    {
+        lock (_gate)
+        {
+            using var c = _db.CreateCommand();
+            c.CommandText = "UPDATE ar_blocks SET applying_ms=NULL WHERE address=$a AND command=$c AND since_ms=$s";
+            c.Parameters.AddWithValue("$a", address);
+            c.Parameters.AddWithValue("$c", command);
+            c.Parameters.AddWithValue("$s", Ms(since));
+            c.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>The block recorded ahead could not be applied: its row and its offence go, in one transaction.</summary>
+    public void Abandon(string address, string command, DateTimeOffset since)
+    {
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction();
+            foreach (var sql in new[] { "DELETE FROM ar_blocks WHERE address=$a AND command=$c AND since_ms=$s",
+                                        "DELETE FROM ar_offences WHERE address=$a AND command=$c AND time_ms=$s" })
+            {
+                using var c = _db.CreateCommand();
+                c.Transaction = tx;
+                c.CommandText = sql;
+                c.Parameters.AddWithValue("$a", address);
+                c.Parameters.AddWithValue("$c", command);
+                c.Parameters.AddWithValue("$s", Ms(since));
+                c.ExecuteNonQuery();
+            }
+            tx.Commit();
+        }
+    }
+
+    /// <summary>True while the block is being applied by the process that recorded it (within the apply grace): not to
+    /// be touched by anyone else. Older marks are left by a process that died mid-apply.</summary>
+    public static bool IsBeingApplied(BlockedAddress b, DateTimeOffset now) => b.ApplyingSince is { } t && t > now - ApplyGrace;
+
     /// <summary>Removes a block. With <paramref name="since"/>, only that very block (a newer re-block is kept).</summary>
     public bool Remove(string address, string command, DateTimeOffset? since = null)
     {
@@ -150,9 +205,11 @@ public sealed class BlockStateStore : IDisposable
 
     public IReadOnlyList<BlockedAddress> List() => Query("ORDER BY since_ms");
 
-    /// <summary>Blocks whose expiry is at or before <paramref name="now"/>, oldest first.</summary>
+    /// <summary>Blocks whose expiry is at or before <paramref name="now"/>, oldest first; not those another process is
+    /// applying right now (lifting one of those before it is in place would leave it in place with no record).</summary>
     public IReadOnlyList<BlockedAddress> Due(DateTimeOffset now)
-        => Query("WHERE expires_ms IS NOT NULL AND expires_ms<=$n ORDER BY expires_ms", ("$n", Ms(now)));
+        => Query("WHERE expires_ms IS NOT NULL AND expires_ms<=$n AND (applying_ms IS NULL OR applying_ms<=$g) ORDER BY expires_ms",
+            ("$n", Ms(now)), ("$g", Ms(now - ApplyGrace)));
 
     /// <summary>Drops offence history older than <paramref name="before"/> (keeps the table small).</summary>
     public void PruneOffences(DateTimeOffset before)
@@ -171,7 +228,7 @@ public sealed class BlockStateStore : IDisposable
         lock (_gate)
         {
             using var c = _db.CreateCommand();
-            c.CommandText = "SELECT address,command,since_ms,expires_ms,timeout_s,rule_id,alert_id,reason,offences,backend,kernel_expiry,origin FROM ar_blocks " + where;
+            c.CommandText = "SELECT address,command,since_ms,expires_ms,timeout_s,rule_id,alert_id,reason,offences,backend,kernel_expiry,origin,applying_ms FROM ar_blocks " + where;
             foreach (var (n, v) in ps) c.Parameters.AddWithValue(n, v);
             using var r = c.ExecuteReader();
             var list = new List<BlockedAddress>();
@@ -192,6 +249,7 @@ public sealed class BlockStateStore : IDisposable
                     KernelExpiry = r.GetInt64(10) != 0,
                     Origin = r.GetString(11),
                     Instance = _instance,
+                    ApplyingSince = r.IsDBNull(12) ? null : FromMs(r.GetInt64(12)),
                 });
             }
             return list;

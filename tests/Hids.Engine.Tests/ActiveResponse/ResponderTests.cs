@@ -255,6 +255,56 @@ public class ResponderTests
     }
 
     [Fact]
+    public void A_block_is_recorded_before_it_is_applied_so_a_crash_in_between_never_leaves_an_unlifted_block()
+    {
+        using var dir = TestPaths.NewTempDir("hids-ar");
+        var (paths, cfg, hostsDeny) = ArTest.NewInstance(dir);
+        var t0 = DateTimeOffset.UtcNow;
+        // What a monitor that died between the write-ahead record and the hosts.deny change leaves: a row marked as
+        // being applied two minutes ago, and no line (a death just after the change leaves the line too: same repair).
+        using (var store = BlockStateStore.Open(paths))
+        {
+            store.RecordBlock(new BlockedAddress { Address = "203.0.113.50", Command = "host-deny", Since = t0.AddMinutes(-2), Expires = t0.AddSeconds(30),
+                TimeoutSeconds = 150, Reason = "t", Offences = 1, Backend = "host-deny", Origin = "rule" }, applyingSince: t0.AddMinutes(-2));
+            // ... and one that another live process is applying right now, already past its (tiny) timeout.
+            store.RecordBlock(new BlockedAddress { Address = "203.0.113.51", Command = "host-deny", Since = t0.AddSeconds(-3), Expires = t0.AddSeconds(-1),
+                TimeoutSeconds = 2, Reason = "t", Offences = 1, Backend = "host-deny", Origin = "manual" }, applyingSince: t0.AddSeconds(-3));
+        }
+        Assert.False(File.Exists(hostsDeny));
+        var clock = t0;
+        using var r = NewResponder(paths, cfg, new EventSink(), new ListLog());
+        r.Service.Clock = () => clock;
+        r.Service.ProcessExpired(atStart: true);
+        Assert.Equal(1, r.Service.Reapply());
+        // The orphan is applied and is an ordinary block now; the one being applied elsewhere is neither lifted nor touched.
+        Assert.Contains("ALL: 203.0.113.50", File.ReadAllLines(hostsDeny));
+        Assert.DoesNotContain("203.0.113.51", File.ReadAllText(hostsDeny));
+        Assert.Equal(new[] { "203.0.113.50", "203.0.113.51" }, r.Service.Store.List().Select(b => b.Address).OrderBy(a => a));
+        Assert.Null(r.Service.Store.Get("203.0.113.50", "host-deny")!.ApplyingSince);
+        // Its timeout lifts it; the other one's apply mark goes stale after the grace and it is lifted too.
+        clock = t0.AddSeconds(31);
+        Assert.Equal(1, r.Service.ProcessExpired());
+        Assert.DoesNotContain("203.0.113.50", File.ReadAllText(hostsDeny));
+        clock = t0 + BlockStateStore.ApplyGrace;
+        Assert.Equal(1, r.Service.ProcessExpired());
+        Assert.Empty(r.Service.Store.List());
+    }
+
+    [Fact]
+    public void A_block_that_cannot_be_applied_leaves_no_record_and_no_offence()
+    {
+        using var dir = TestPaths.NewTempDir("hids-ar");
+        var (paths, cfg, _) = ArTest.NewInstance(dir);
+        File.WriteAllText(dir.Combine("not-a-folder"), "");
+        cfg.Hids.HostsDenyPath = dir.Combine("not-a-folder", "hosts.deny");   // the write fails
+        using var r = NewResponder(paths, cfg, new EventSink(), new ListLog());
+        var o = r.Service.Block("203.0.113.60", null, "host-deny", 600, null, new ResponseContext(null, 5720, null, "t"), "rule");
+        Assert.Equal(BlockStatus.Failed, o.Status);
+        Assert.Empty(r.Service.Store.List());
+        Assert.Equal(0, r.Service.Store.CountOffences("203.0.113.60", "host-deny", DateTimeOffset.UtcNow.AddDays(-1)));
+    }
+
+    [Fact]
     public void Configuration_problems_are_reported_and_such_entries_never_run()
     {
         using var dir = TestPaths.NewTempDir("hids-ar");
