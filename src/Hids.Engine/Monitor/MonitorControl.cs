@@ -50,6 +50,35 @@ public static class MonitorControl
         return null;
     }
 
+    /// <summary>
+    /// The monitor's status as a reader sees it. Running (<paramref name="pid"/> set): its last status file with uptime
+    /// and resident memory, Starting until it has written one, Unresponsive when that is over 30 s old. Not running:
+    /// what the last monitor left, Crashed when a stale pid file (<paramref name="stalePid"/>) or its last status says
+    /// so, Failed when it failed, else NotRunning.
+    /// </summary>
+    public static MonitorStatus CurrentStatus(InstancePaths paths, int? pid, int? stalePid)
+    {
+        var last = MonitorStatus.Read(paths.StatusFile);
+        if (pid is null)
+        {
+            var state = last?.State == "Failed" ? "Failed" : stalePid is not null || last?.State == "Crashed" ? "Crashed" : "NotRunning";
+            return new MonitorStatus
+            {
+                Running = false, State = state, StalePid = stalePid, Instance = paths.Root, Version = MonitorHost.Version,
+                StartedAt = last?.StartedAt, UpdatedAt = last?.UpdatedAt,
+                AlertsTotal = last?.AlertsTotal ?? 0, EventsAnalyzed = last?.EventsAnalyzed ?? 0,
+            };
+        }
+        var st = last ?? new MonitorStatus { State = "Starting", Instance = paths.Root };
+        st.Pid = pid.Value;
+        st.Running = true;
+        if (st.State is "Stopped" or "NotRunning" or "Crashed") st.State = "Starting";
+        if (st.StartedAt is { } s) st.Uptime = DateTimeOffset.Now - s;
+        if (st.UpdatedAt is { } u && DateTimeOffset.Now - u > TimeSpan.FromSeconds(30) && st.State == "Running") st.State = "Unresponsive";
+        st.ResidentMemoryBytes = ResidentBytes(pid.Value);
+        return st;
+    }
+
     /// <summary>Removes the pid file and status file left behind by a monitor that crashed.</summary>
     public static void CleanStale(InstancePaths paths)
     {

@@ -36,25 +36,7 @@ public abstract class MonitorCmdletBase : HidsInstanceCmdlet
     protected MonitorStatus ReadStatus(bool cleanStale = true)
     {
         var pid = FindRunningMonitor(cleanStale, out var stale);
-        if (pid is null)
-        {
-            var last = MonitorStatus.Read(Paths.StatusFile);
-            return new MonitorStatus
-            {
-                Running = false, StalePid = stale, Instance = Paths.Root,
-                State = stale is not null || last?.State is "Crashed" or "Failed" ? (last?.State == "Failed" ? "Failed" : "Crashed") : "NotRunning",
-                Version = MonitorHost.Version, StartedAt = last?.StartedAt, UpdatedAt = last?.UpdatedAt,
-                AlertsTotal = last?.AlertsTotal ?? 0, EventsAnalyzed = last?.EventsAnalyzed ?? 0,
-            };
-        }
-        var st = MonitorStatus.Read(Paths.StatusFile) ?? new MonitorStatus { State = "Starting", Instance = Paths.Root };
-        st.Pid = pid.Value;
-        st.Running = true;
-        if (st.State is "Stopped" or "NotRunning" or "Crashed") st.State = "Starting";
-        if (st.StartedAt is { } s) st.Uptime = DateTimeOffset.Now - s;
-        if (st.UpdatedAt is { } u && DateTimeOffset.Now - u > TimeSpan.FromSeconds(30) && st.State == "Running") st.State = "Unresponsive";
-        st.ResidentMemoryBytes = MonitorControl.ResidentBytes(pid.Value);
-        return st;
+        return MonitorControl.CurrentStatus(Paths, pid, stale);
     }
 
     protected void WriteDiagnostics(IEnumerable<HidsDiagnostic> diagnostics, string errorId)
