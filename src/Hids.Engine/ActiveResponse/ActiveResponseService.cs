@@ -122,15 +122,16 @@ public sealed class ActiveResponseService : IDisposable
         if (timeout is not null && offences > 1 && repeatedOffendersMinutes is { Count: > 0 } ro)
             timeout = checked(ro[Math.Min(offences - 2, ro.Count - 1)] * 60);
 
-        IResponseBackend backend;
-        try { backend = Settings.BackendFor(command); }
-        catch (Exception e) when (e is ActiveResponseException or InvalidOperationException)
+        BlockOutcome Failed(string kind, Exception e)
         {
-            var msg = $"Failed to block {target.Key} with {commandName} (no backend) for {cause}: {e.Message}";
+            var msg = $"Failed to block {target.Key} with {commandName} ({kind}) for {cause}: {e.Message}";
             _log.Error(Component, msg);
             Announce(Message("failed", target.Key, commandName, context.RuleId, timeout));
             return new BlockOutcome(BlockStatus.Failed, msg);
         }
+        IResponseBackend backend;
+        try { backend = Settings.BackendFor(command); }
+        catch (Exception e) when (e is ActiveResponseException or InvalidOperationException) { return Failed("no backend", e); }
         var block = new BlockedAddress
         {
             Address = target.Key,
@@ -158,10 +159,7 @@ public sealed class ActiveResponseService : IDisposable
         catch (Exception e) when (e is ActiveResponseException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             Store.Abandon(block.Address, block.Command, block.Since);
-            var msg = $"Failed to block {target.Key} with {commandName} ({backend.Kind}) for {cause}: {e.Message}";
-            _log.Error(Component, msg);
-            Announce(Message("failed", target.Key, commandName, context.RuleId, timeout));
-            return new BlockOutcome(BlockStatus.Failed, msg);
+            return Failed(backend.Kind, e);
         }
         Store.MarkApplied(block.Address, block.Command, block.Since);
         var escalated = offences > 1 && timeout != baseTimeoutSeconds ? $", escalated: offence {offences}" : offences > 1 ? $", offence {offences}" : "";
@@ -239,8 +237,7 @@ public sealed class ActiveResponseService : IDisposable
     {
         int n = 0;
         var now = Clock();
-        var nftBatch = new Dictionary<NftablesBackend, List<(System.Net.IPAddress, TimeSpan?)>>();
-        var nftBlocks = new Dictionary<NftablesBackend, List<BlockedAddress>>();
+        var nftBatch = new Dictionary<NftablesBackend, List<(System.Net.IPAddress Address, TimeSpan? Left, BlockedAddress Block)>>();
         foreach (var b in Store.List())
         {
             if (b.Expires is { } e && e <= now) continue;
@@ -253,9 +250,8 @@ public sealed class ActiveResponseService : IDisposable
                 var backend = Settings.BackendFor(command);
                 if (backend is NftablesBackend nft)
                 {
-                    if (!nftBatch.TryGetValue(nft, out var list)) { nftBatch[nft] = list = new(); nftBlocks[nft] = new(); }
-                    list.Add((a, left));
-                    nftBlocks[nft].Add(b);
+                    if (!nftBatch.TryGetValue(nft, out var list)) nftBatch[nft] = list = new();
+                    list.Add((a, left, b));
                 }
                 else
                 {
@@ -271,8 +267,8 @@ public sealed class ActiveResponseService : IDisposable
         {
             try
             {
-                nft.BlockMany(list);
-                foreach (var b in nftBlocks[nft].Where(b => b.ApplyingSince is not null)) Store.MarkApplied(b.Address, b.Command, b.Since);
+                nft.BlockMany(list.Select(x => (x.Address, x.Left)));
+                foreach (var (_, _, b) in list.Where(x => x.Block.ApplyingSince is not null)) Store.MarkApplied(b.Address, b.Command, b.Since);
             }
             catch (Exception ex) when (ex is ActiveResponseException or System.ComponentModel.Win32Exception)
             { _log.Error(Component, $"Could not restore {list.Count} firewall block(s): {ex.Message}"); n -= list.Count; }

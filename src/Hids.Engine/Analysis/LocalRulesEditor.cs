@@ -77,14 +77,14 @@ public static class LocalRulesEditor
     }
 
     /// <summary>Writes the change atomically (temp file + rename), keeping a .bak of the previous file.</summary>
-    /// <summary>Loads the instance's decoders and rules as the monitor would, with local_rules.xml as
-    /// <paramref name="change"/> would leave it (in memory: nothing is written). Errors naming local_rules.xml are the change's.</summary>
-    public static RulesetLoadResult Validate(InstancePaths paths, LocalRulesChange change)
+    /// <summary>Loads the instance's decoders and rules (the files of <paramref name="current"/>, the instance's ruleset
+    /// as loaded now) with local_rules.xml as <paramref name="change"/> would leave it (in memory: nothing is written).
+    /// Errors naming local_rules.xml are the change's.</summary>
+    public static RulesetLoadResult Validate(InstancePaths paths, Ruleset current, LocalRulesChange change)
     {
-        var current = RulesetLoader.LoadInstance(paths);
-        var rules = current.Ruleset.RuleFiles.ToList();
+        var rules = current.RuleFiles.ToList();
         if (!rules.Contains(paths.LocalRules, StringComparer.Ordinal)) rules.Add(paths.LocalRules);
-        return RulesetLoader.LoadFiles(current.Ruleset.DecoderFiles, rules, new Dictionary<string, string>(StringComparer.Ordinal) { [paths.LocalRules] = change.NewText });
+        return RulesetLoader.LoadFiles(current.DecoderFiles, rules, new Dictionary<string, string>(StringComparer.Ordinal) { [paths.LocalRules] = change.NewText });
     }
 
     public static void Apply(LocalRulesChange change)

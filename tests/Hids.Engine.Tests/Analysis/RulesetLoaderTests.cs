@@ -91,13 +91,14 @@ public sealed class RulesetLoaderTests
         var paths = new InstancePaths(dir.Combine("inst"));
         Hids.Engine.Configuration.Installer.Install(new Hids.Engine.Configuration.InstallOptions { Path = paths.Root, ShippedRulesPath = TestPaths.ShippedRules });
         var before = File.ReadAllText(paths.LocalRules);
-        var rule = RulesetLoader.LoadInstance(paths).Ruleset.GetRule(554)!;
+        var loaded = RulesetLoader.LoadInstance(paths).Ruleset;
+        var rule = loaded.GetRule(554)!;
         var good = LocalRulesEditor.PlanOverride(paths.LocalRules, rule, 7, null);
-        var ok = LocalRulesEditor.Validate(paths, good);
+        var ok = LocalRulesEditor.Validate(paths, loaded, good);
         Assert.DoesNotContain(ok.Diagnostics, d => d.Severity == DiagnosticSeverity.Error && d.File == paths.LocalRules);
         Assert.Equal(7, ok.Ruleset.GetRule(554)!.Level);     // the loaded ruleset has the override
         var broken = new LocalRulesChange { Path = paths.LocalRules, OldText = before, NewText = before + "\n<group name=\"x\"><rule id=\"554\" level=\"99\" overwrite=\"yes\"></rule>" };
-        var bad = LocalRulesEditor.Validate(paths, broken);
+        var bad = LocalRulesEditor.Validate(paths, loaded, broken);
         var errors = bad.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.NotEmpty(errors);
         Assert.All(errors, d => Assert.Equal(paths.LocalRules, d.File));    // named as the real file, line and column

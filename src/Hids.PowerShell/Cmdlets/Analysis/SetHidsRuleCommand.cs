@@ -52,7 +52,7 @@ public sealed class SetHidsRuleCommand : AnalysisCmdletBase
         // validate: load the instance's rules with the new local_rules.xml (in memory) before writing it
         try
         {
-            var check = LocalRulesEditor.Validate(Paths, change);
+            var check = LocalRulesEditor.Validate(Paths, before.Ruleset, change);
             var newErrors = check.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error && d.File == Paths.LocalRules).ToList();
             if (newErrors.Count > 0)
             {
