@@ -32,8 +32,8 @@ internal sealed class Scanner
     public bool Accept { get; init; }
     /// <summary>Run on the calling thread, no worker threads (realtime re-checks of a few paths).</summary>
     public bool Inline { get; init; }
-    /// <summary>Hash files that need MD5 on the multi-buffer path (<see cref="Md5Lanes"/>) when the CPU has it.</summary>
-    public bool UseMd5Lanes { get; init; } = true;
+    /// <summary>Hash files that need MD5 or SHA-1 on the multi-buffer path (<see cref="DigestLanes"/>) when the CPU has it.</summary>
+    public bool UseDigestLanes { get; init; } = true;
     private bool _lanes;
     [ThreadStatic] private static HashState? t_hash;
     private const long InlineHashBytes = 256 * 1024;
@@ -113,8 +113,8 @@ internal sealed class Scanner
         var scanId = RecordScan ? _store.BeginScan(Source) : 0;
 
         int workers = Workers > 0 ? Workers : Math.Clamp(Environment.ProcessorCount, 2, 8);
-        // Files that need MD5 go to workers that hash 8-16 of them side by side (MD5 is the slowest digest by far).
-        _lanes = !Inline && UseMd5Lanes && Md5Lanes.Supported > 0 && work.Any(w => (w.Root.Checks & CheckFlags.Md5) != 0);
+        // Files that need MD5 or SHA-1 go to workers that hash 8-16 of them side by side (MD5 is the slowest digest by far).
+        _lanes = !Inline && UseDigestLanes && DigestLanes.Supported > 0 && work.Any(w => (w.Root.Checks & LaneDigests) != 0);
         // Bounded by the walkers themselves (see Enqueue): a BlockingCollection bound makes every blocked Add spin and
         // yield, which cost ~10% of a baseline's CPU on 2 cores.
         _hashQueue = new BlockingCollection<HashWork>();
@@ -516,26 +516,28 @@ internal sealed class Scanner
 
     // ---------------- multi-buffer hashing ----------------
 
-    /// <summary>One file being hashed in one MD5 lane (SHA-1/SHA-256 run over the same chunk as it is read).</summary>
+    private const CheckFlags LaneDigests = CheckFlags.Md5 | CheckFlags.Sha1;
+
+    /// <summary>One file being hashed in one lane (SHA-256 runs over the same chunk as it is read).</summary>
     private sealed class Lane
     {
         public HashWork? W;
         public SafeFileHandle? Handle;
         public long Pos;
         public MemoryStream? Content;
-        public IncrementalHash? Sha1, Sha256;
+        public IncrementalHash? Sha256;
     }
 
     /// <summary>
-    /// A hash worker that keeps 8-16 files open, one per MD5 lane: each file is read in 64 KiB chunks into its lane's
-    /// slot, the chunk goes through SHA-1/SHA-256 (one stream each, SHA-NI) and then all lanes' MD5 advance together.
-    /// A lane whose file is done takes the next one from the queue. Files without MD5 in their checks take the
-    /// one-stream path.
+    /// A hash worker that keeps 8-16 files open, one per lane: each file is read in 64 KiB chunks into its lane's
+    /// slot, the chunk goes through SHA-256 (one stream, SHA-NI) and then all lanes' MD5 and SHA-1 advance together.
+    /// A lane whose file is done takes the next one from the queue. Files with neither MD5 nor SHA-1 in their checks
+    /// take the one-stream path.
     /// </summary>
     private void LaneLoop()
     {
-        using var md5 = new Md5Lanes();
-        var lanes = new Lane[md5.Count];
+        using var dl = new DigestLanes();
+        var lanes = new Lane[dl.Count];
         for (int i = 0; i < lanes.Length; i++) lanes[i] = new Lane();
         int active = 0;
         bool drained = false;
@@ -554,86 +556,84 @@ internal sealed class Scanner
                         // a 200 MiB file would keep the lanes going for one stream long after the others are done.
                         // Files whose contents are kept for report_changes take it too above one chunk, so that 16
                         // lanes never hold 16 copies of up to DiffSizeLimit each.
-                        if ((w.Root.Checks & CheckFlags.Md5) == 0 || w.Stat.Size >= BigFileBytes || (w.Root.ReportChanges && w.Stat.Size > md5.ChunkBytes))
+                        if ((w.Root.Checks & LaneDigests) == 0 || w.Stat.Size >= BigFileBytes || (w.Root.ReportChanges && w.Stat.Size > dl.ChunkBytes))
                         { HashGuarded(w, t_hash ??= new HashState()); continue; }
-                        if (StartLane(md5, i, lane, w)) active++;
+                        if (StartLane(dl, i, lane, w)) active++;
                     }
                 }
                 if (active == 0) { if (drained) break; continue; }
                 // Every busy lane needs blocks for the MD5 round: the next chunk of its file, or its padded end.
                 for (int i = 0; i < lanes.Length; i++)
-                    if (lanes[i].W is not null && md5.Remaining(i) == 0 && !ReadLane(md5, i, lanes[i])) active--;
-                md5.Run();
+                    if (lanes[i].W is not null && dl.Remaining(i) == 0 && !ReadLane(dl, i, lanes[i])) active--;
+                dl.Run();
                 for (int i = 0; i < lanes.Length; i++)
-                    if (lanes[i].W is not null && md5.Remaining(i) == 0 && md5.LastWasPad(i)) { FinishLane(md5, i, lanes[i]); active--; }
+                    if (lanes[i].W is not null && dl.Remaining(i) == 0 && dl.LastWasPad(i)) { FinishLane(dl, i, lanes[i]); active--; }
             }
         }
         finally
         {
-            foreach (var l in lanes) { l.Handle?.Dispose(); l.Sha1?.Dispose(); l.Sha256?.Dispose(); }
+            foreach (var l in lanes) { l.Handle?.Dispose(); l.Sha256?.Dispose(); }
         }
     }
 
-    private bool StartLane(Md5Lanes md5, int i, Lane lane, HashWork w)
+    private bool StartLane(DigestLanes dl, int i, Lane lane, HashWork w)
     {
         _current = w.Path;
         var h = OpenListed(w, w.Stat);
         if (h is null) return false;
-        if (w.Stat.Size > md5.ChunkBytes) Native.posix_fadvise((int)h.DangerousGetHandle(), 0, Math.Min(w.Stat.Size, 4L << 20), 3 /* WILLNEED */);
+        if (w.Stat.Size > dl.ChunkBytes) Native.posix_fadvise((int)h.DangerousGetHandle(), 0, Math.Min(w.Stat.Size, 4L << 20), 3 /* WILLNEED */);
         lane.W = w; lane.Handle = h; lane.Pos = 0;
         lane.Content = w.Root.ReportChanges && !_policy.IsNoDiff(w.Path) && w.Stat.Size <= _diffs.SizeLimit ? new MemoryStream((int)Math.Max(0, w.Stat.Size)) : null;
-        if ((w.Root.Checks & CheckFlags.Sha1) != 0) lane.Sha1 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
         if ((w.Root.Checks & CheckFlags.Sha256) != 0) lane.Sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        md5.Reset(i);
+        dl.Reset(i, md5: (w.Root.Checks & CheckFlags.Md5) != 0, sha1: (w.Root.Checks & CheckFlags.Sha1) != 0);
         return true;
     }
 
-    private void ReleaseLane(Md5Lanes md5, int i, Lane lane)
+    private void ReleaseLane(DigestLanes dl, int i, Lane lane)
     {
         lane.Handle?.Dispose();
         lane.Handle = null; lane.W = null; lane.Content = null;
-        md5.Idle(i);
+        dl.Idle(i);
     }
 
-    private bool ReadLane(Md5Lanes md5, int i, Lane lane)
+    private bool ReadLane(DigestLanes dl, int i, Lane lane)
     {
         var w = lane.W!;
         try
         {
-            var slot = md5.Slot(i);
+            var slot = dl.Slot(i);
             int n = RandomAccess.Read(lane.Handle!, slot, lane.Pos);
             var data = slot[..n];
-            if ((w.Root.Checks & CheckFlags.Sha1) != 0) lane.Sha1!.AppendData(data);
             if ((w.Root.Checks & CheckFlags.Sha256) != 0) lane.Sha256!.AppendData(data);
             if (lane.Content is not null) { if (lane.Content.Length + n <= _diffs.SizeLimit) lane.Content.Write(data); else lane.Content = null; }
             lane.Pos += n;
             // A short read of a regular file is its end; a file that grew meanwhile is caught by the re-stat.
-            if (n < md5.ChunkBytes) md5.Pad(i, n, lane.Pos); else md5.Feed(i, n);
+            if (n < dl.ChunkBytes) dl.Pad(i, n, lane.Pos); else dl.Feed(i, n);
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            lane.Sha1?.GetHashAndReset(); lane.Sha256?.GetHashAndReset();
-            ReleaseLane(md5, i, lane);
+            lane.Sha256?.GetHashAndReset();
+            ReleaseLane(dl, i, lane);
             Problem("HIDS3001", w.Path, "read failed: " + ex.Message);
             if (w.Before is not null) w.Before.Seen = true;
             return false;
         }
     }
 
-    private void FinishLane(Md5Lanes md5, int i, Lane lane)
+    private void FinishLane(DigestLanes dl, int i, Lane lane)
     {
         var w = lane.W!;
         var checks = w.Root.Checks;
         var e = new BaselineEntry();
-        e.Md5 = md5.Digest(i);
-        e.Sha1 = (checks & CheckFlags.Sha1) != 0 ? lane.Sha1!.GetHashAndReset() : null;
+        e.Md5 = (checks & CheckFlags.Md5) != 0 ? dl.Md5(i) : null;
+        e.Sha1 = (checks & CheckFlags.Sha1) != 0 ? dl.Sha1(i) : null;
         e.Sha256 = (checks & CheckFlags.Sha256) != 0 ? lane.Sha256!.GetHashAndReset() : null;
         var content = lane.Content?.ToArray();
         long total = lane.Pos;
         // Re-stat the file that was read (see HashOne).
         int statErr = Native.StatFd((int)lane.Handle!.DangerousGetHandle(), out var post);
-        ReleaseLane(md5, i, lane);
+        ReleaseLane(dl, i, lane);
         Interlocked.Increment(ref _hashed);
         Interlocked.Add(ref _bytes, total);
         try

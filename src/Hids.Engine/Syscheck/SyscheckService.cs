@@ -58,7 +58,7 @@ public sealed class SyscheckService : IDisposable
     /// <summary>Hash workers (0 = one per core).</summary>
     public int Workers { get; set; }
     /// <summary>Multi-buffer MD5 for files that need MD5 (when the CPU has AVX2/AVX-512); tests compare both paths.</summary>
-    public bool UseMd5Lanes { get; set; } = true;
+    public bool UseDigestLanes { get; set; } = true;
 
     public SyscheckService(InstancePaths paths, SyscheckOptions options, Action<LogEvent> emit, IHidsLog log)
     {
@@ -163,7 +163,7 @@ public sealed class SyscheckService : IDisposable
                 () => _log.Info("hids-syscheckd", "waiting for another baseline writer (Invoke-HidsScan?)"))
                 ?? throw new TimeoutException("another process holds the syscheck baseline lock");
             if (record) { _scanning = true; _lastStart = DateTimeOffset.Now; }
-            var scanner = new Scanner(_policy, Store, _diffs, _log) { Force = force, Source = source, Workers = Workers, RecordScan = record, Inline = inline, UseMd5Lanes = UseMd5Lanes };
+            var scanner = new Scanner(_policy, Store, _diffs, _log) { Force = force, Source = source, Workers = Workers, RecordScan = record, Inline = inline, UseDigestLanes = UseDigestLanes };
             var summary = scanner.Run(targets, progress, linked.Token, out _);
             if (record)
             {

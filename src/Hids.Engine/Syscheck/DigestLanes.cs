@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -7,53 +8,66 @@ using System.Runtime.Intrinsics.X86;
 namespace Hids.Engine.Syscheck;
 
 /// <summary>
-/// Multi-buffer MD5: 16 (AVX-512) or 8 (AVX2) independent MD5 streams computed side by side, one stream per SIMD
-/// lane. A single MD5 stream cannot go faster than ~4.5 cycles/byte (each step depends on the previous one), which made
-/// MD5 the most expensive part of a md5+sha1+sha256 baseline; running one file per lane gives the same per-stream speed
-/// and up to 8-16 times the throughput. Each lane owns a slot of <see cref="SlotBytes"/> in one pinned buffer; the
-/// caller fills a lane's slot with whole 64-byte blocks (the last chunk of a stream padded by <see cref="Pad"/>), then
+/// Multi-buffer MD5 and SHA-1: 16 (AVX-512) or 8 (AVX2) independent streams computed side by side, one stream per
+/// SIMD lane. A single MD5 stream cannot go faster than ~4.5 cycles/byte (each step depends on the previous one), which
+/// made MD5 the most expensive part of a md5+sha1+sha256 baseline; running one file per lane gives 8-16 times the
+/// throughput. SHA-1 rides along: each block is loaded and transposed once and goes through MD5 and SHA-1 in the same
+/// pass, which costs less than SHA-1 on its own with SHA-NI (SHA-256 stays on the one-stream path: SHA-NI does it
+/// faster than SIMD lanes can). Each lane owns a slot of <see cref="SlotBytes"/> in one pinned buffer; the caller fills
+/// a lane's slot with whole 64-byte blocks (the last chunk of a stream padded by <see cref="Pad"/>), then
 /// <see cref="Run"/> advances every active lane until one of them has no blocks left.
 /// </summary>
 [SkipLocalsInit]
-public sealed unsafe class Md5Lanes : IDisposable
+public sealed unsafe class DigestLanes : IDisposable
 {
-    /// <summary>Lanes on this CPU (0 = no SIMD path: use the one-stream MD5).</summary>
-    public static int Supported => Avx512F.IsSupported ? 16 : Avx2.IsSupported ? 8 : 0;
+    /// <summary>Lanes on this CPU (0 = no SIMD path: use the one-stream digests).</summary>
+    public static int Supported => Avx512F.IsSupported && Avx512BW.IsSupported ? 16 : Avx2.IsSupported ? 8 : 0;
 
     public readonly int Count;
     public readonly int ChunkBytes;
     public readonly int SlotBytes;
     private readonly byte* _buf;
-    private readonly uint* _state;   // a[Count], b[Count], c[Count], d[Count]
+    private readonly uint* _state;   // MD5 a[Count], b, c, d, then SHA-1 h0[Count] .. h4
     private readonly int* _offset;   // byte offset of each lane's next block from _buf
     private readonly int* _step;     // 64 for an active lane, 0 for an idle one (it hashes its slot's start, ignored)
+    // SHA-1 reads the stream's bit length big-endian where MD5's padding wrote it little-endian: the lane's last
+    // block (at _last) gets words 14 and 15 replaced by these as it is hashed.
+    private readonly uint* _last, _lenHi, _lenLo;
     private readonly int[] _remaining;
-    private readonly bool[] _padded;
+    private readonly bool[] _padded, _md5, _sha1;
 
-    public Md5Lanes(int chunkBytes = 64 * 1024, int lanes = 0)
+    public DigestLanes(int chunkBytes = 64 * 1024, int lanes = 0)
     {
         Count = lanes > 0 ? lanes : Supported;
-        if (Count != 8 && Count != 16) throw new PlatformNotSupportedException("multi-buffer MD5 needs AVX2 or AVX-512");
-        if (Count == 16 && !Avx512F.IsSupported || !Avx2.IsSupported) throw new PlatformNotSupportedException("multi-buffer MD5 needs AVX2 or AVX-512");
+        if (Count != 8 && Count != 16) throw new PlatformNotSupportedException("multi-buffer digests need AVX2 or AVX-512");
+        if (Count == 16 && !(Avx512F.IsSupported && Avx512BW.IsSupported) || !Avx2.IsSupported) throw new PlatformNotSupportedException("multi-buffer digests need AVX2 or AVX-512");
+        if (chunkBytes <= 0 || (chunkBytes & 63) != 0) throw new ArgumentOutOfRangeException(nameof(chunkBytes), "a multiple of 64");
         ChunkBytes = chunkBytes;
         SlotBytes = chunkBytes + 128; // room for the padding after a short last chunk
         _buf = (byte*)NativeMemory.AlignedAlloc((nuint)(SlotBytes * Count), 64);
-        _state = (uint*)NativeMemory.AlignedAlloc((nuint)(16 * Count), 64);
+        _state = (uint*)NativeMemory.AlignedAlloc((nuint)(4 * 9 * Count), 64);
         _offset = (int*)NativeMemory.AlignedAlloc((nuint)(4 * Count), 64);
         _step = (int*)NativeMemory.AlignedAlloc((nuint)(4 * Count), 64);
+        _last = (uint*)NativeMemory.AlignedAlloc((nuint)(4 * Count), 64);
+        _lenHi = (uint*)NativeMemory.AlignedAlloc((nuint)(4 * Count), 64);
+        _lenLo = (uint*)NativeMemory.AlignedAlloc((nuint)(4 * Count), 64);
         _remaining = new int[Count];
         _padded = new bool[Count];
-        for (int i = 0; i < Count; i++) { _offset[i] = i * SlotBytes; _step[i] = 0; Reset(i); }
+        _md5 = new bool[Count];
+        _sha1 = new bool[Count];
+        for (int i = 0; i < Count; i++) { _lenHi[i] = _lenLo[i] = 0; Idle(i); Reset(i, md5: true, sha1: false); }
     }
 
     /// <summary>The lane's slot, to read the next chunk into (at most <see cref="ChunkBytes"/>).</summary>
     public Span<byte> Slot(int lane) => new(_buf + lane * SlotBytes, ChunkBytes);
 
-    /// <summary>Starts a new stream in the lane.</summary>
-    public void Reset(int lane)
+    /// <summary>Starts a new stream in the lane, computing the digests asked for.</summary>
+    public void Reset(int lane, bool md5 = true, bool sha1 = false)
     {
-        _remaining[lane] = 0; _padded[lane] = false;
+        _remaining[lane] = 0; _padded[lane] = false; _md5[lane] = md5; _sha1[lane] = sha1;
         _state[lane] = 0x67452301u; _state[Count + lane] = 0xefcdab89u; _state[2 * Count + lane] = 0x98badcfeu; _state[3 * Count + lane] = 0x10325476u;
+        var h = _state + 4 * Count;
+        h[lane] = 0x67452301u; h[Count + lane] = 0xefcdab89u; h[2 * Count + lane] = 0x98badcfeu; h[3 * Count + lane] = 0x10325476u; h[4 * Count + lane] = 0xc3d2e1f0u;
     }
 
     /// <summary>Blocks the lane still has to hash from its slot.</summary>
@@ -64,51 +78,80 @@ public sealed unsafe class Md5Lanes : IDisposable
     {
         if ((bytes & 63) != 0 || bytes <= 0 || bytes > SlotBytes) throw new ArgumentOutOfRangeException(nameof(bytes));
         _offset[lane] = lane * SlotBytes; _step[lane] = 64; _remaining[lane] = bytes / 64; _padded[lane] = false;
+        _last[lane] = uint.MaxValue;
     }
 
     /// <summary>Whether the lane's last fed chunk was the padded end of its stream.</summary>
     public bool LastWasPad(int lane) => _padded[lane];
 
     /// <summary>
-    /// The lane's slot holds the last <paramref name="bytes"/> (&lt; 64 KiB, any length, possibly 0) of a stream of
-    /// <paramref name="totalBytes"/>: appends MD5's padding and length and feeds the result.
+    /// The lane's slot holds the last <paramref name="bytes"/> (less than <see cref="ChunkBytes"/>, any length,
+    /// possibly 0) of a stream of <paramref name="totalBytes"/>: appends the padding and length and feeds the result.
     /// </summary>
     public void Pad(int lane, int bytes, long totalBytes)
     {
+        if (bytes < 0 || bytes >= SlotBytes - 72) throw new ArgumentOutOfRangeException(nameof(bytes));
         var p = _buf + lane * SlotBytes;
         int padded = (bytes + 8 + 64) & ~63;
         p[bytes] = 0x80;
         new Span<byte>(p + bytes + 1, padded - bytes - 9).Clear();
-        *(ulong*)(p + padded - 8) = (ulong)totalBytes * 8; // little-endian bit length (x86)
+        ulong bits = (ulong)totalBytes * 8;
+        *(ulong*)(p + padded - 8) = bits; // MD5: little-endian bit length (x86)
         Feed(lane, padded);
         _padded[lane] = true;
+        _last[lane] = (uint)(lane * SlotBytes + padded - 64);
+        _lenHi[lane] = (uint)(bits >> 32); _lenLo[lane] = (uint)bits;
     }
 
     /// <summary>Marks the lane idle (its state is garbage until the next <see cref="Reset"/>).</summary>
-    public void Idle(int lane) { _step[lane] = 0; _offset[lane] = lane * SlotBytes; _remaining[lane] = 0; }
-
-    /// <summary>The digest of the lane's stream (after its padded last chunk went through <see cref="Run"/>).</summary>
-    public byte[] Digest(int lane)
+    public void Idle(int lane)
     {
+        _step[lane] = 0; _offset[lane] = lane * SlotBytes; _remaining[lane] = 0; _last[lane] = uint.MaxValue;
+        _md5[lane] = _sha1[lane] = false;
+    }
+
+    /// <summary>The MD5 of the lane's stream (after its padded last chunk went through <see cref="Run"/>).</summary>
+    public byte[] Md5(int lane)
+    {
+        if (!_md5[lane]) throw new InvalidOperationException("the lane was not asked for MD5");
         var d = new byte[16];
-        fixed (byte* p = d)
-        {
-            ((uint*)p)[0] = _state[lane]; ((uint*)p)[1] = _state[Count + lane]; ((uint*)p)[2] = _state[2 * Count + lane]; ((uint*)p)[3] = _state[3 * Count + lane];
-        }
+        for (int j = 0; j < 4; j++) BinaryPrimitives.WriteUInt32LittleEndian(d.AsSpan(4 * j), _state[j * Count + lane]);
+        return d;
+    }
+
+    /// <summary>The SHA-1 of the lane's stream (after its padded last chunk went through <see cref="Run"/>).</summary>
+    public byte[] Sha1(int lane)
+    {
+        if (!_sha1[lane]) throw new InvalidOperationException("the lane was not asked for SHA-1");
+        var d = new byte[20];
+        for (int j = 0; j < 5; j++) BinaryPrimitives.WriteUInt32BigEndian(d.AsSpan(4 * j), _state[(4 + j) * Count + lane]);
         return d;
     }
 
     /// <summary>
     /// Hashes blocks in every lane with blocks left until one of them runs out; returns false if no lane had any.
+    /// MD5 and SHA-1 run only if some active lane asked for them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Run()
     {
         int min = int.MaxValue;
-        for (int i = 0; i < Count; i++) if (_step[i] != 0 && _remaining[i] < min) min = _remaining[i];
+        bool md5 = false, sha1 = false;
+        for (int i = 0; i < Count; i++)
+            if (_step[i] != 0) { if (_remaining[i] < min) min = _remaining[i]; md5 |= _md5[i]; sha1 |= _sha1[i]; }
         if (min == int.MaxValue || min == 0) return false;
-        if (Count == 16) Compress<V512, Vector512<uint>>(_state, _buf, _offset, _step, min);
-        else Compress<V256, Vector256<uint>>(_state, _buf, _offset, _step, min);
+        if (Count == 16)
+        {
+            if (sha1 && md5) Compress<V512, Vector512<uint>, Both>(min);
+            else if (sha1) Compress<V512, Vector512<uint>, Sha1Only>(min);
+            else Compress<V512, Vector512<uint>, Md5Only>(min);
+        }
+        else
+        {
+            if (sha1 && md5) Compress<V256, Vector256<uint>, Both>(min);
+            else if (sha1) Compress<V256, Vector256<uint>, Sha1Only>(min);
+            else Compress<V256, Vector256<uint>, Md5Only>(min);
+        }
         for (int i = 0; i < Count; i++) if (_step[i] != 0) _remaining[i] -= min;
         return true;
     }
@@ -117,16 +160,24 @@ public sealed unsafe class Md5Lanes : IDisposable
 
     public void Dispose() { Free(); GC.SuppressFinalize(this); }
 
-    ~Md5Lanes() => Free();
+    ~DigestLanes() => Free();
 
     private void Free()
     {
         if (_disposed) return;
         _disposed = true;
         NativeMemory.AlignedFree(_buf); NativeMemory.AlignedFree(_state); NativeMemory.AlignedFree(_offset); NativeMemory.AlignedFree(_step);
+        NativeMemory.AlignedFree(_last); NativeMemory.AlignedFree(_lenHi); NativeMemory.AlignedFree(_lenLo);
     }
 
+    private interface IMode { static abstract bool Md5 { get; } static abstract bool Sha1 { get; } }
+    private readonly struct Both : IMode { public static bool Md5 => true; public static bool Sha1 => true; }
+    private readonly struct Md5Only : IMode { public static bool Md5 => true; public static bool Sha1 => false; }
+    private readonly struct Sha1Only : IMode { public static bool Md5 => false; public static bool Sha1 => true; }
+
     // ---------------- the compression function, generic over the vector width ----------------
+
+    private static readonly Vector128<byte> Swap128 = Vector128.Create((byte)3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
 
     private interface IVec<TV> where TV : unmanaged
     {
@@ -140,6 +191,13 @@ public sealed unsafe class Md5Lanes : IDisposable
         static abstract TV H(TV x, TV y, TV z);
         static abstract TV I(TV x, TV y, TV z);
         static abstract TV Rotl(TV x, [ConstantExpected] byte s);
+        /// <summary>SHA-1's majority function.</summary>
+        static abstract TV Maj(TV x, TV y, TV z);
+        static abstract TV Xor3(TV x, TV y, TV z, TV u);
+        /// <summary>Each 32-bit word byte-swapped (SHA-1 reads big-endian words).</summary>
+        static abstract TV Bswap(TV x);
+        /// <summary>Per lane: <paramref name="yes"/> where x equals y, else <paramref name="no"/>.</summary>
+        static abstract TV SelectEq(TV x, TV y, TV yes, TV no);
         /// <summary>Word j of every lane's next block into m[j] (lane l's block starts at b + offsets[l]).</summary>
         static abstract void Message(byte* b, int* o, TV offsets, TV* m);
     }
@@ -156,6 +214,11 @@ public sealed unsafe class Md5Lanes : IDisposable
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> H(Vector512<uint> x, Vector512<uint> y, Vector512<uint> z) => Avx512F.TernaryLogic(x, y, z, 0x96);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> I(Vector512<uint> x, Vector512<uint> y, Vector512<uint> z) => Avx512F.TernaryLogic(x, y, z, 0x39);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> Rotl(Vector512<uint> x, [ConstantExpected] byte s) => Avx512F.RotateLeft(x, s);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> Maj(Vector512<uint> x, Vector512<uint> y, Vector512<uint> z) => Avx512F.TernaryLogic(x, y, z, 0xE8);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> Bswap(Vector512<uint> x) => Avx512BW.Shuffle(x.AsByte(), Swap512).AsUInt32();
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> SelectEq(Vector512<uint> x, Vector512<uint> y, Vector512<uint> yes, Vector512<uint> no) => Vector512.ConditionalSelect(Vector512.Equals(x, y), yes, no);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> Xor3(Vector512<uint> x, Vector512<uint> y, Vector512<uint> z, Vector512<uint> u) => Avx512F.TernaryLogic(x, y, z, 0x96) ^ u;
+        private static readonly Vector512<byte> Swap512 = Vector512.Create(Vector256.Create(Swap128, Swap128), Vector256.Create(Swap128, Swap128));
 
         /// <summary>Loads the 16 lanes' blocks as rows and transposes the 16x16 matrix of words (no gathers: they are slow).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
@@ -226,6 +289,11 @@ public sealed unsafe class Md5Lanes : IDisposable
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> H(Vector256<uint> x, Vector256<uint> y, Vector256<uint> z) => x ^ y ^ z;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> I(Vector256<uint> x, Vector256<uint> y, Vector256<uint> z) => y ^ (x | ~z);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> Rotl(Vector256<uint> x, [ConstantExpected] byte s) => Avx2.ShiftLeftLogical(x, s) | Avx2.ShiftRightLogical(x, (byte)(32 - s));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> Maj(Vector256<uint> x, Vector256<uint> y, Vector256<uint> z) => (x & y) | (z & (x | y));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> Bswap(Vector256<uint> x) => Avx2.Shuffle(x.AsByte(), Swap256).AsUInt32();
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> SelectEq(Vector256<uint> x, Vector256<uint> y, Vector256<uint> yes, Vector256<uint> no) => Vector256.ConditionalSelect(Vector256.Equals(x, y), yes, no);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> Xor3(Vector256<uint> x, Vector256<uint> y, Vector256<uint> z, Vector256<uint> u) => x ^ y ^ z ^ u;
+        private static readonly Vector256<byte> Swap256 = Vector256.Create(Swap128, Swap128).AsByte();
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static void Message(byte* b, int* o, Vector256<uint> offsets, Vector256<uint>* m)
         {
@@ -236,17 +304,30 @@ public sealed unsafe class Md5Lanes : IDisposable
 #pragma warning restore CA1857
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Compress<V, TV>(uint* state, byte* buf, int* offset, int* step, int blocks) where V : struct, IVec<TV> where TV : unmanaged
+    private void Compress<V, TV, TMode>(int blocks) where V : struct, IVec<TV> where TV : unmanaged where TMode : struct, IMode
     {
         int n = V.Lanes;
+        uint* state = _state; byte* buf = _buf;
         TV a = V.Load(state), b = V.Load(state + n), c = V.Load(state + 2 * n), d = V.Load(state + 3 * n);
-        TV off = V.Load((uint*)offset), st = V.Load((uint*)step);
+        TV off = V.Load((uint*)_offset), st = V.Load((uint*)_step);
+        TV last = V.Load(_last), lenHi = V.Load(_lenHi), lenLo = V.Load(_lenLo);
         TV* m = stackalloc TV[16];
+        TV* w = stackalloc TV[16];
+        TV* h = stackalloc TV[5];
+        for (int j = 0; j < 5; j++) h[j] = V.Load(state + (4 + j) * n);
         int* o = stackalloc int[16];
         for (int blk = 0; blk < blocks; blk++)
         {
             V.Store((uint*)o, off);
             V.Message(buf, o, off, m);
+            if (TMode.Sha1)
+            {
+                for (int j = 0; j < 14; j++) w[j] = V.Bswap(m[j]);
+                w[14] = V.SelectEq(off, last, lenHi, V.Bswap(m[14]));
+                w[15] = V.SelectEq(off, last, lenLo, V.Bswap(m[15]));
+                Sha1Block<V, TV>(h, w);
+            }
+            if (!TMode.Md5) { off = V.Add(off, st); continue; }
             TV m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3], m4 = m[4], m5 = m[5], m6 = m[6], m7 = m[7];
             TV m8 = m[8], m9 = m[9], m10 = m[10], m11 = m[11], m12 = m[12], m13 = m[13], m14 = m[14], m15 = m[15];
             TV aa = a, bb = b, cc = c, dd = d;
@@ -318,6 +399,62 @@ public sealed unsafe class Md5Lanes : IDisposable
             off = V.Add(off, st);
         }
         V.Store(state, a); V.Store(state + n, b); V.Store(state + 2 * n, c); V.Store(state + 3 * n, d);
-        V.Store((uint*)offset, off);
+        for (int j = 0; j < 5; j++) V.Store(state + (4 + j) * n, h[j]);
+        V.Store((uint*)_offset, off);
+    }
+
+    /// <summary>One SHA-1 block in every lane: h[0..4] the state, w[0..15] the block's big-endian words (overwritten).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Sha1Block<V, TV>(TV* h, TV* w) where V : struct, IVec<TV> where TV : unmanaged
+    {
+        TV a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+        // Five steps rename (a, b, c, d, e) back to themselves; each step: e += rotl5(a) + f(b, c, d) + K + W, b = rotl30(b).
+        TV k = V.Const(0x5a827999u);
+        for (int t = 0; t < 20; t += 5)
+        {
+            e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.F(b, c, d), V.Add(k, Sched<V, TV>(w, t)))); b = V.Rotl(b, 30);
+            d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.F(a, b, c), V.Add(k, Sched<V, TV>(w, t + 1)))); a = V.Rotl(a, 30);
+            c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.F(e, a, b), V.Add(k, Sched<V, TV>(w, t + 2)))); e = V.Rotl(e, 30);
+            b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.F(d, e, a), V.Add(k, Sched<V, TV>(w, t + 3)))); d = V.Rotl(d, 30);
+            a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.F(c, d, e), V.Add(k, Sched<V, TV>(w, t + 4)))); c = V.Rotl(c, 30);
+        }
+        k = V.Const(0x6ed9eba1u);
+        for (int t = 20; t < 40; t += 5)
+        {
+            e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.H(b, c, d), V.Add(k, Sched<V, TV>(w, t)))); b = V.Rotl(b, 30);
+            d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.H(a, b, c), V.Add(k, Sched<V, TV>(w, t + 1)))); a = V.Rotl(a, 30);
+            c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.H(e, a, b), V.Add(k, Sched<V, TV>(w, t + 2)))); e = V.Rotl(e, 30);
+            b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.H(d, e, a), V.Add(k, Sched<V, TV>(w, t + 3)))); d = V.Rotl(d, 30);
+            a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.H(c, d, e), V.Add(k, Sched<V, TV>(w, t + 4)))); c = V.Rotl(c, 30);
+        }
+        k = V.Const(0x8f1bbcdcu);
+        for (int t = 40; t < 60; t += 5)
+        {
+            e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.Maj(b, c, d), V.Add(k, Sched<V, TV>(w, t)))); b = V.Rotl(b, 30);
+            d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.Maj(a, b, c), V.Add(k, Sched<V, TV>(w, t + 1)))); a = V.Rotl(a, 30);
+            c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.Maj(e, a, b), V.Add(k, Sched<V, TV>(w, t + 2)))); e = V.Rotl(e, 30);
+            b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.Maj(d, e, a), V.Add(k, Sched<V, TV>(w, t + 3)))); d = V.Rotl(d, 30);
+            a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.Maj(c, d, e), V.Add(k, Sched<V, TV>(w, t + 4)))); c = V.Rotl(c, 30);
+        }
+        k = V.Const(0xca62c1d6u);
+        for (int t = 60; t < 80; t += 5)
+        {
+            e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.H(b, c, d), V.Add(k, Sched<V, TV>(w, t)))); b = V.Rotl(b, 30);
+            d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.H(a, b, c), V.Add(k, Sched<V, TV>(w, t + 1)))); a = V.Rotl(a, 30);
+            c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.H(e, a, b), V.Add(k, Sched<V, TV>(w, t + 2)))); e = V.Rotl(e, 30);
+            b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.H(d, e, a), V.Add(k, Sched<V, TV>(w, t + 3)))); d = V.Rotl(d, 30);
+            a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.H(c, d, e), V.Add(k, Sched<V, TV>(w, t + 4)))); c = V.Rotl(c, 30);
+        }
+        h[0] = V.Add(h[0], a); h[1] = V.Add(h[1], b); h[2] = V.Add(h[2], c); h[3] = V.Add(h[3], d); h[4] = V.Add(h[4], e);
+    }
+
+    /// <summary>SHA-1's message word t (t &lt; 80) from a 16-word ring.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Sched<V, TV>(TV* w, int t) where V : struct, IVec<TV> where TV : unmanaged
+    {
+        if (t < 16) return w[t];
+        var x = V.Rotl(V.Xor3(w[(t - 3) & 15], w[(t - 8) & 15], w[(t - 14) & 15], w[t & 15]), 1);
+        w[t & 15] = x;
+        return x;
     }
 }
