@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.IO.Enumeration;
@@ -218,6 +219,7 @@ internal sealed class Scanner
 
     private static readonly EnumerationOptions EnumOptions = new() { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot, per file: fully optimised at once, not through tiers
     private void WalkDir(string dir, WatchRoot root, int depth, Action<string, WatchRoot, int> enqueue)
     {
         _current = dir;
@@ -270,6 +272,7 @@ internal sealed class Scanner
         MtimeNs = st.MtimeNs, CtimeNs = st.CtimeNs,
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot, per file: fully optimised at once, not through tiers
     private void ProcessEntry(string path, FileStat st, WatchRoot root)
     {
         if (root.Restrict is not null && st.Kind != FileKind.Directory && !root.Restrict.IsMatch(path)) return;
@@ -283,8 +286,8 @@ internal sealed class Scanner
                 return; // unchanged: the cheap path
             var hw = new HashWork(path, st, b, root);
             // Small files (most of a tree) are hashed by the walker that found them: no hand-over, no extra thread hop;
-            // except when they need MD5 and the multi-buffer workers hash them several at a time.
-            if (Inline || (st.Size <= InlineHashBytes && !(_lanes && (root.Checks & CheckFlags.Md5) != 0))) HashGuarded(hw, t_hash ??= new HashState());
+            // except when they need MD5 or SHA-1 and the multi-buffer workers hash them several at a time.
+            if (Inline || (st.Size <= InlineHashBytes && !(_lanes && (root.Checks & LaneDigests) != 0))) HashGuarded(hw, t_hash ??= new HashState());
             else if (st.Size >= BigFileBytes) _bigQueue.Add(hw);
             else
             {
@@ -302,6 +305,7 @@ internal sealed class Scanner
         Emit(b, e, root, null);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot, per file: fully optimised at once, not through tiers
     private void Emit(BaselineEntry? b, BaselineEntry a, WatchRoot root, byte[]? content)
     {
         if (b is null)
@@ -406,6 +410,7 @@ internal sealed class Scanner
     /// Opens the file the walk listed, for reading; null when it cannot be read (reported, or handed on with the
     /// attributes that need no read).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot, per file: fully optimised at once, not through tiers
     private SafeFileHandle? OpenListed(HashWork w, in FileStat pre)
     {
         int fd = open_(w.Path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
@@ -435,6 +440,7 @@ internal sealed class Scanner
         return h;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot, per file: fully optimised at once, not through tiers
     private void HashOne(HashWork w, HashState hs, FileStat? from = null)
     {
         _current = w.Path;
@@ -534,6 +540,7 @@ internal sealed class Scanner
     /// A lane whose file is done takes the next one from the queue. Files with neither MD5 nor SHA-1 in their checks
     /// take the one-stream path.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot, per file: fully optimised at once, not through tiers
     private void LaneLoop()
     {
         using var dl = new DigestLanes();
@@ -576,6 +583,7 @@ internal sealed class Scanner
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot, per file: fully optimised at once, not through tiers
     private bool StartLane(DigestLanes dl, int i, Lane lane, HashWork w)
     {
         _current = w.Path;
@@ -596,6 +604,7 @@ internal sealed class Scanner
         dl.Idle(i);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot, per file: fully optimised at once, not through tiers
     private bool ReadLane(DigestLanes dl, int i, Lane lane)
     {
         var w = lane.W!;
@@ -621,6 +630,7 @@ internal sealed class Scanner
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot, per file: fully optimised at once, not through tiers
     private void FinishLane(DigestLanes dl, int i, Lane lane)
     {
         var w = lane.W!;
@@ -656,6 +666,7 @@ internal sealed class Scanner
 
     // ---------------- writer ----------------
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot, per file: fully optimised at once, not through tiers
     private void WriterLoop(ScanSummary summary, List<long> outboxIds)
     {
         var ops = new List<StoreOp>(BatchSize + 16);
