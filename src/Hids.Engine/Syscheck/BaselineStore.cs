@@ -172,30 +172,69 @@ public sealed class BaselineStore : IDisposable
 
     private const string Columns = "path,kind,size,mode,uid,gid,inode,dev,mtime,ctime,md5,sha1,sha256,link,flags";
 
-    /// <summary>Loads the entries at or below each of <paramref name="scopes"/> (all entries when null).</summary>
+    /// <summary>
+    /// Loads the entries at or below each of <paramref name="scopes"/> (all entries when null). Read through SQLite's
+    /// own API: a check of 50,000 files starts with this, and Microsoft.Data.Sqlite's per-value boxing doubled it.
+    /// </summary>
     public Dictionary<string, BaselineEntry> Load(IEnumerable<(string Path, bool Subtree)>? scopes = null)
     {
         var d = new Dictionary<string, BaselineEntry>(StringComparer.Ordinal);
-        using var c = _db.CreateCommand();
+        var db = _db.Handle!;
         if (scopes is null)
         {
-            c.CommandText = $"SELECT {Columns} FROM files";
-            using var r = c.ExecuteReader();
-            while (r.Read()) { var e = Read(r); d[e.Path] = e; }
+            using var all = Prepare(db, $"SELECT {Columns} FROM files");
+            ReadAll(db, all, d);
             return d;
         }
         // path = s OR path in (s + '/', s + '0'): '0' is the character after '/', so the range is exactly the subtree.
-        c.CommandText = $"SELECT {Columns} FROM files WHERE path=$p OR ($sub AND path>$lo AND path<$hi)";
-        var pp = c.Parameters.Add("$p", SqliteType.Text); var lo = c.Parameters.Add("$lo", SqliteType.Text); var hi = c.Parameters.Add("$hi", SqliteType.Text);
-        var sub = c.Parameters.Add("$sub", SqliteType.Integer);
+        using var st = Prepare(db, $"SELECT {Columns} FROM files WHERE path=?1 OR (?2 AND path>?3 AND path<?4)");
         foreach (var (s, subtree) in scopes.Distinct())
         {
-            pp.Value = s; var b = s == "/" ? "" : s; lo.Value = b + "/"; hi.Value = b + "0"; sub.Value = subtree ? 1 : 0;
-            using var r = c.ExecuteReader();
-            while (r.Read()) { var e = Read(r); d[e.Path] = e; }
+            var b = s == "/" ? "" : s;
+            raw.sqlite3_reset(st);
+            Check(db, raw.sqlite3_bind_text(st, 1, s));
+            Check(db, raw.sqlite3_bind_int64(st, 2, subtree ? 1 : 0));
+            Check(db, raw.sqlite3_bind_text(st, 3, b + "/"));
+            Check(db, raw.sqlite3_bind_text(st, 4, b + "0"));
+            ReadAll(db, st, d);
         }
         return d;
     }
+
+    private static sqlite3_stmt Prepare(sqlite3 db, string sql)
+    {
+        Check(db, raw.sqlite3_prepare_v2(db, sql, out var st));
+        return st;
+    }
+
+    private static void Check(sqlite3 db, int rc)
+    {
+        if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, db);
+    }
+
+    private static void ReadAll(sqlite3 db, sqlite3_stmt st, Dictionary<string, BaselineEntry> into)
+    {
+        int rc;
+        while ((rc = raw.sqlite3_step(st)) == raw.SQLITE_ROW)
+        {
+            var e = new BaselineEntry
+            {
+                Path = raw.sqlite3_column_text(st, 0).utf8_to_string(), Kind = (FileKind)raw.sqlite3_column_int(st, 1),
+                Size = raw.sqlite3_column_int64(st, 2), Mode = (uint)raw.sqlite3_column_int64(st, 3),
+                Uid = (uint)raw.sqlite3_column_int64(st, 4), Gid = (uint)raw.sqlite3_column_int64(st, 5),
+                Inode = (ulong)raw.sqlite3_column_int64(st, 6), Device = (ulong)raw.sqlite3_column_int64(st, 7),
+                MtimeNs = raw.sqlite3_column_int64(st, 8), CtimeNs = raw.sqlite3_column_int64(st, 9),
+                Md5 = Blob(st, 10), Sha1 = Blob(st, 11), Sha256 = Blob(st, 12),
+                LinkTarget = raw.sqlite3_column_type(st, 13) == raw.SQLITE_NULL ? null : raw.sqlite3_column_text(st, 13).utf8_to_string(),
+                Flags = raw.sqlite3_column_int(st, 14),
+            };
+            into[e.Path] = e;
+        }
+        if (rc != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, db);
+    }
+
+    private static byte[]? Blob(sqlite3_stmt st, int i)
+        => raw.sqlite3_column_type(st, i) == raw.SQLITE_NULL ? null : raw.sqlite3_column_blob(st, i).ToArray();
 
     public BaselineEntry? Get(string path)
     {
