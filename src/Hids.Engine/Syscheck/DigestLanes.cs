@@ -403,58 +403,161 @@ public sealed unsafe class DigestLanes : IDisposable
         V.Store((uint*)_offset, off);
     }
 
-    /// <summary>One SHA-1 block in every lane: h[0..4] the state, w[0..15] the block's big-endian words (overwritten).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <summary>One SHA-1 block in every lane: h[0..4] the state, w[0..15] the block's big-endian words.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)] // inlined, Compress would be too big for the JIT to optimise
     private static void Sha1Block<V, TV>(TV* h, TV* w) where V : struct, IVec<TV> where TV : unmanaged
     {
         TV a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-        // Five steps rename (a, b, c, d, e) back to themselves; each step: e += rotl5(a) + f(b, c, d) + K + W, b = rotl30(b).
-        TV k = V.Const(0x5a827999u);
-        for (int t = 0; t < 20; t += 5)
-        {
-            e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.F(b, c, d), V.Add(k, Sched<V, TV>(w, t)))); b = V.Rotl(b, 30);
-            d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.F(a, b, c), V.Add(k, Sched<V, TV>(w, t + 1)))); a = V.Rotl(a, 30);
-            c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.F(e, a, b), V.Add(k, Sched<V, TV>(w, t + 2)))); e = V.Rotl(e, 30);
-            b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.F(d, e, a), V.Add(k, Sched<V, TV>(w, t + 3)))); d = V.Rotl(d, 30);
-            a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.F(c, d, e), V.Add(k, Sched<V, TV>(w, t + 4)))); c = V.Rotl(c, 30);
-        }
-        k = V.Const(0x6ed9eba1u);
-        for (int t = 20; t < 40; t += 5)
-        {
-            e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.H(b, c, d), V.Add(k, Sched<V, TV>(w, t)))); b = V.Rotl(b, 30);
-            d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.H(a, b, c), V.Add(k, Sched<V, TV>(w, t + 1)))); a = V.Rotl(a, 30);
-            c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.H(e, a, b), V.Add(k, Sched<V, TV>(w, t + 2)))); e = V.Rotl(e, 30);
-            b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.H(d, e, a), V.Add(k, Sched<V, TV>(w, t + 3)))); d = V.Rotl(d, 30);
-            a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.H(c, d, e), V.Add(k, Sched<V, TV>(w, t + 4)))); c = V.Rotl(c, 30);
-        }
-        k = V.Const(0x8f1bbcdcu);
-        for (int t = 40; t < 60; t += 5)
-        {
-            e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.Maj(b, c, d), V.Add(k, Sched<V, TV>(w, t)))); b = V.Rotl(b, 30);
-            d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.Maj(a, b, c), V.Add(k, Sched<V, TV>(w, t + 1)))); a = V.Rotl(a, 30);
-            c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.Maj(e, a, b), V.Add(k, Sched<V, TV>(w, t + 2)))); e = V.Rotl(e, 30);
-            b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.Maj(d, e, a), V.Add(k, Sched<V, TV>(w, t + 3)))); d = V.Rotl(d, 30);
-            a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.Maj(c, d, e), V.Add(k, Sched<V, TV>(w, t + 4)))); c = V.Rotl(c, 30);
-        }
-        k = V.Const(0xca62c1d6u);
-        for (int t = 60; t < 80; t += 5)
-        {
-            e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.H(b, c, d), V.Add(k, Sched<V, TV>(w, t)))); b = V.Rotl(b, 30);
-            d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.H(a, b, c), V.Add(k, Sched<V, TV>(w, t + 1)))); a = V.Rotl(a, 30);
-            c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.H(e, a, b), V.Add(k, Sched<V, TV>(w, t + 2)))); e = V.Rotl(e, 30);
-            b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.H(d, e, a), V.Add(k, Sched<V, TV>(w, t + 3)))); d = V.Rotl(d, 30);
-            a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.H(c, d, e), V.Add(k, Sched<V, TV>(w, t + 4)))); c = V.Rotl(c, 30);
-        }
+        TV k0 = V.Const(0x5a827999u), k1 = V.Const(0x6ed9eba1u), k2 = V.Const(0x8f1bbcdcu), k3 = V.Const(0xca62c1d6u);
+        TV w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7];
+        TV w8 = w[8], w9 = w[9], w10 = w[10], w11 = w[11], w12 = w[12], w13 = w[13], w14 = w[14], w15 = w[15];
+        // Unrolled, the schedule lives in registers: each step is e += rotl5(a) + f(b, c, d) + K + W, b = rotl30(b),
+        // and the names rotate (the next step's a is this step's e); W[t] for t >= 16 overwrites W[t - 16].
+        e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.F(b, c, d), V.Add(k0, w0))); b = V.Rotl(b, 30);
+        d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.F(a, b, c), V.Add(k0, w1))); a = V.Rotl(a, 30);
+        c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.F(e, a, b), V.Add(k0, w2))); e = V.Rotl(e, 30);
+        b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.F(d, e, a), V.Add(k0, w3))); d = V.Rotl(d, 30);
+        a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.F(c, d, e), V.Add(k0, w4))); c = V.Rotl(c, 30);
+        e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.F(b, c, d), V.Add(k0, w5))); b = V.Rotl(b, 30);
+        d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.F(a, b, c), V.Add(k0, w6))); a = V.Rotl(a, 30);
+        c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.F(e, a, b), V.Add(k0, w7))); e = V.Rotl(e, 30);
+        b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.F(d, e, a), V.Add(k0, w8))); d = V.Rotl(d, 30);
+        a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.F(c, d, e), V.Add(k0, w9))); c = V.Rotl(c, 30);
+        e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.F(b, c, d), V.Add(k0, w10))); b = V.Rotl(b, 30);
+        d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.F(a, b, c), V.Add(k0, w11))); a = V.Rotl(a, 30);
+        c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.F(e, a, b), V.Add(k0, w12))); e = V.Rotl(e, 30);
+        b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.F(d, e, a), V.Add(k0, w13))); d = V.Rotl(d, 30);
+        a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.F(c, d, e), V.Add(k0, w14))); c = V.Rotl(c, 30);
+        e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.F(b, c, d), V.Add(k0, w15))); b = V.Rotl(b, 30);
+        w0 = V.Rotl(V.Xor3(w13, w8, w2, w0), 1);
+        d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.F(a, b, c), V.Add(k0, w0))); a = V.Rotl(a, 30);
+        w1 = V.Rotl(V.Xor3(w14, w9, w3, w1), 1);
+        c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.F(e, a, b), V.Add(k0, w1))); e = V.Rotl(e, 30);
+        w2 = V.Rotl(V.Xor3(w15, w10, w4, w2), 1);
+        b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.F(d, e, a), V.Add(k0, w2))); d = V.Rotl(d, 30);
+        w3 = V.Rotl(V.Xor3(w0, w11, w5, w3), 1);
+        a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.F(c, d, e), V.Add(k0, w3))); c = V.Rotl(c, 30);
+        w4 = V.Rotl(V.Xor3(w1, w12, w6, w4), 1);
+        e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.H(b, c, d), V.Add(k1, w4))); b = V.Rotl(b, 30);
+        w5 = V.Rotl(V.Xor3(w2, w13, w7, w5), 1);
+        d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.H(a, b, c), V.Add(k1, w5))); a = V.Rotl(a, 30);
+        w6 = V.Rotl(V.Xor3(w3, w14, w8, w6), 1);
+        c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.H(e, a, b), V.Add(k1, w6))); e = V.Rotl(e, 30);
+        w7 = V.Rotl(V.Xor3(w4, w15, w9, w7), 1);
+        b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.H(d, e, a), V.Add(k1, w7))); d = V.Rotl(d, 30);
+        w8 = V.Rotl(V.Xor3(w5, w0, w10, w8), 1);
+        a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.H(c, d, e), V.Add(k1, w8))); c = V.Rotl(c, 30);
+        w9 = V.Rotl(V.Xor3(w6, w1, w11, w9), 1);
+        e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.H(b, c, d), V.Add(k1, w9))); b = V.Rotl(b, 30);
+        w10 = V.Rotl(V.Xor3(w7, w2, w12, w10), 1);
+        d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.H(a, b, c), V.Add(k1, w10))); a = V.Rotl(a, 30);
+        w11 = V.Rotl(V.Xor3(w8, w3, w13, w11), 1);
+        c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.H(e, a, b), V.Add(k1, w11))); e = V.Rotl(e, 30);
+        w12 = V.Rotl(V.Xor3(w9, w4, w14, w12), 1);
+        b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.H(d, e, a), V.Add(k1, w12))); d = V.Rotl(d, 30);
+        w13 = V.Rotl(V.Xor3(w10, w5, w15, w13), 1);
+        a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.H(c, d, e), V.Add(k1, w13))); c = V.Rotl(c, 30);
+        w14 = V.Rotl(V.Xor3(w11, w6, w0, w14), 1);
+        e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.H(b, c, d), V.Add(k1, w14))); b = V.Rotl(b, 30);
+        w15 = V.Rotl(V.Xor3(w12, w7, w1, w15), 1);
+        d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.H(a, b, c), V.Add(k1, w15))); a = V.Rotl(a, 30);
+        w0 = V.Rotl(V.Xor3(w13, w8, w2, w0), 1);
+        c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.H(e, a, b), V.Add(k1, w0))); e = V.Rotl(e, 30);
+        w1 = V.Rotl(V.Xor3(w14, w9, w3, w1), 1);
+        b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.H(d, e, a), V.Add(k1, w1))); d = V.Rotl(d, 30);
+        w2 = V.Rotl(V.Xor3(w15, w10, w4, w2), 1);
+        a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.H(c, d, e), V.Add(k1, w2))); c = V.Rotl(c, 30);
+        w3 = V.Rotl(V.Xor3(w0, w11, w5, w3), 1);
+        e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.H(b, c, d), V.Add(k1, w3))); b = V.Rotl(b, 30);
+        w4 = V.Rotl(V.Xor3(w1, w12, w6, w4), 1);
+        d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.H(a, b, c), V.Add(k1, w4))); a = V.Rotl(a, 30);
+        w5 = V.Rotl(V.Xor3(w2, w13, w7, w5), 1);
+        c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.H(e, a, b), V.Add(k1, w5))); e = V.Rotl(e, 30);
+        w6 = V.Rotl(V.Xor3(w3, w14, w8, w6), 1);
+        b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.H(d, e, a), V.Add(k1, w6))); d = V.Rotl(d, 30);
+        w7 = V.Rotl(V.Xor3(w4, w15, w9, w7), 1);
+        a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.H(c, d, e), V.Add(k1, w7))); c = V.Rotl(c, 30);
+        w8 = V.Rotl(V.Xor3(w5, w0, w10, w8), 1);
+        e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.Maj(b, c, d), V.Add(k2, w8))); b = V.Rotl(b, 30);
+        w9 = V.Rotl(V.Xor3(w6, w1, w11, w9), 1);
+        d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.Maj(a, b, c), V.Add(k2, w9))); a = V.Rotl(a, 30);
+        w10 = V.Rotl(V.Xor3(w7, w2, w12, w10), 1);
+        c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.Maj(e, a, b), V.Add(k2, w10))); e = V.Rotl(e, 30);
+        w11 = V.Rotl(V.Xor3(w8, w3, w13, w11), 1);
+        b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.Maj(d, e, a), V.Add(k2, w11))); d = V.Rotl(d, 30);
+        w12 = V.Rotl(V.Xor3(w9, w4, w14, w12), 1);
+        a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.Maj(c, d, e), V.Add(k2, w12))); c = V.Rotl(c, 30);
+        w13 = V.Rotl(V.Xor3(w10, w5, w15, w13), 1);
+        e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.Maj(b, c, d), V.Add(k2, w13))); b = V.Rotl(b, 30);
+        w14 = V.Rotl(V.Xor3(w11, w6, w0, w14), 1);
+        d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.Maj(a, b, c), V.Add(k2, w14))); a = V.Rotl(a, 30);
+        w15 = V.Rotl(V.Xor3(w12, w7, w1, w15), 1);
+        c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.Maj(e, a, b), V.Add(k2, w15))); e = V.Rotl(e, 30);
+        w0 = V.Rotl(V.Xor3(w13, w8, w2, w0), 1);
+        b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.Maj(d, e, a), V.Add(k2, w0))); d = V.Rotl(d, 30);
+        w1 = V.Rotl(V.Xor3(w14, w9, w3, w1), 1);
+        a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.Maj(c, d, e), V.Add(k2, w1))); c = V.Rotl(c, 30);
+        w2 = V.Rotl(V.Xor3(w15, w10, w4, w2), 1);
+        e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.Maj(b, c, d), V.Add(k2, w2))); b = V.Rotl(b, 30);
+        w3 = V.Rotl(V.Xor3(w0, w11, w5, w3), 1);
+        d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.Maj(a, b, c), V.Add(k2, w3))); a = V.Rotl(a, 30);
+        w4 = V.Rotl(V.Xor3(w1, w12, w6, w4), 1);
+        c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.Maj(e, a, b), V.Add(k2, w4))); e = V.Rotl(e, 30);
+        w5 = V.Rotl(V.Xor3(w2, w13, w7, w5), 1);
+        b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.Maj(d, e, a), V.Add(k2, w5))); d = V.Rotl(d, 30);
+        w6 = V.Rotl(V.Xor3(w3, w14, w8, w6), 1);
+        a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.Maj(c, d, e), V.Add(k2, w6))); c = V.Rotl(c, 30);
+        w7 = V.Rotl(V.Xor3(w4, w15, w9, w7), 1);
+        e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.Maj(b, c, d), V.Add(k2, w7))); b = V.Rotl(b, 30);
+        w8 = V.Rotl(V.Xor3(w5, w0, w10, w8), 1);
+        d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.Maj(a, b, c), V.Add(k2, w8))); a = V.Rotl(a, 30);
+        w9 = V.Rotl(V.Xor3(w6, w1, w11, w9), 1);
+        c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.Maj(e, a, b), V.Add(k2, w9))); e = V.Rotl(e, 30);
+        w10 = V.Rotl(V.Xor3(w7, w2, w12, w10), 1);
+        b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.Maj(d, e, a), V.Add(k2, w10))); d = V.Rotl(d, 30);
+        w11 = V.Rotl(V.Xor3(w8, w3, w13, w11), 1);
+        a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.Maj(c, d, e), V.Add(k2, w11))); c = V.Rotl(c, 30);
+        w12 = V.Rotl(V.Xor3(w9, w4, w14, w12), 1);
+        e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.H(b, c, d), V.Add(k3, w12))); b = V.Rotl(b, 30);
+        w13 = V.Rotl(V.Xor3(w10, w5, w15, w13), 1);
+        d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.H(a, b, c), V.Add(k3, w13))); a = V.Rotl(a, 30);
+        w14 = V.Rotl(V.Xor3(w11, w6, w0, w14), 1);
+        c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.H(e, a, b), V.Add(k3, w14))); e = V.Rotl(e, 30);
+        w15 = V.Rotl(V.Xor3(w12, w7, w1, w15), 1);
+        b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.H(d, e, a), V.Add(k3, w15))); d = V.Rotl(d, 30);
+        w0 = V.Rotl(V.Xor3(w13, w8, w2, w0), 1);
+        a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.H(c, d, e), V.Add(k3, w0))); c = V.Rotl(c, 30);
+        w1 = V.Rotl(V.Xor3(w14, w9, w3, w1), 1);
+        e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.H(b, c, d), V.Add(k3, w1))); b = V.Rotl(b, 30);
+        w2 = V.Rotl(V.Xor3(w15, w10, w4, w2), 1);
+        d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.H(a, b, c), V.Add(k3, w2))); a = V.Rotl(a, 30);
+        w3 = V.Rotl(V.Xor3(w0, w11, w5, w3), 1);
+        c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.H(e, a, b), V.Add(k3, w3))); e = V.Rotl(e, 30);
+        w4 = V.Rotl(V.Xor3(w1, w12, w6, w4), 1);
+        b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.H(d, e, a), V.Add(k3, w4))); d = V.Rotl(d, 30);
+        w5 = V.Rotl(V.Xor3(w2, w13, w7, w5), 1);
+        a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.H(c, d, e), V.Add(k3, w5))); c = V.Rotl(c, 30);
+        w6 = V.Rotl(V.Xor3(w3, w14, w8, w6), 1);
+        e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.H(b, c, d), V.Add(k3, w6))); b = V.Rotl(b, 30);
+        w7 = V.Rotl(V.Xor3(w4, w15, w9, w7), 1);
+        d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.H(a, b, c), V.Add(k3, w7))); a = V.Rotl(a, 30);
+        w8 = V.Rotl(V.Xor3(w5, w0, w10, w8), 1);
+        c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.H(e, a, b), V.Add(k3, w8))); e = V.Rotl(e, 30);
+        w9 = V.Rotl(V.Xor3(w6, w1, w11, w9), 1);
+        b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.H(d, e, a), V.Add(k3, w9))); d = V.Rotl(d, 30);
+        w10 = V.Rotl(V.Xor3(w7, w2, w12, w10), 1);
+        a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.H(c, d, e), V.Add(k3, w10))); c = V.Rotl(c, 30);
+        w11 = V.Rotl(V.Xor3(w8, w3, w13, w11), 1);
+        e = V.Add(V.Add(e, V.Rotl(a, 5)), V.Add(V.H(b, c, d), V.Add(k3, w11))); b = V.Rotl(b, 30);
+        w12 = V.Rotl(V.Xor3(w9, w4, w14, w12), 1);
+        d = V.Add(V.Add(d, V.Rotl(e, 5)), V.Add(V.H(a, b, c), V.Add(k3, w12))); a = V.Rotl(a, 30);
+        w13 = V.Rotl(V.Xor3(w10, w5, w15, w13), 1);
+        c = V.Add(V.Add(c, V.Rotl(d, 5)), V.Add(V.H(e, a, b), V.Add(k3, w13))); e = V.Rotl(e, 30);
+        w14 = V.Rotl(V.Xor3(w11, w6, w0, w14), 1);
+        b = V.Add(V.Add(b, V.Rotl(c, 5)), V.Add(V.H(d, e, a), V.Add(k3, w14))); d = V.Rotl(d, 30);
+        w15 = V.Rotl(V.Xor3(w12, w7, w1, w15), 1);
+        a = V.Add(V.Add(a, V.Rotl(b, 5)), V.Add(V.H(c, d, e), V.Add(k3, w15))); c = V.Rotl(c, 30);
         h[0] = V.Add(h[0], a); h[1] = V.Add(h[1], b); h[2] = V.Add(h[2], c); h[3] = V.Add(h[3], d); h[4] = V.Add(h[4], e);
     }
 
-    /// <summary>SHA-1's message word t (t &lt; 80) from a 16-word ring.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Sched<V, TV>(TV* w, int t) where V : struct, IVec<TV> where TV : unmanaged
-    {
-        if (t < 16) return w[t];
-        var x = V.Rotl(V.Xor3(w[(t - 3) & 15], w[(t - 8) & 15], w[(t - 14) & 15], w[t & 15]), 1);
-        w[t & 15] = x;
-        return x;
-    }
 }
