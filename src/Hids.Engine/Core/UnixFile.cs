@@ -22,30 +22,18 @@ internal readonly record struct UnixStat(uint Mode, uint Uid, uint Gid, ulong Si
     public string Octal => Convert.ToString(Mode & 0xFFF, 8).PadLeft(4, '0');
 }
 
-/// <summary>lstat and lchown through libc (statx: its layout is the same on every architecture).</summary>
+/// <summary>lstat and lchown through libc.</summary>
 internal static unsafe partial class UnixFile
 {
-    private const int AT_FDCWD = -100;
-    private const int AT_SYMLINK_NOFOLLOW = 0x100;
-    private const uint STATX_BASIC_STATS = 0x7ff;
-
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
-
     [LibraryImport("libc", EntryPoint = "lchown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int LChownNative(string path, uint owner, uint group);
 
-    /// <summary>lstat through statx (its layout is the same on every architecture). Null when the path is absent.</summary>
+    /// <summary>lstat through statx. Null when the path is absent (or cannot be looked up).</summary>
     public static UnixStat? LStat(string path)
     {
-        byte* buf = stackalloc byte[256];
-        if (Statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf) != 0) return null;
-        uint nlink = *(uint*)(buf + 16);
-        uint uid = *(uint*)(buf + 20);
-        uint gid = *(uint*)(buf + 24);
-        ushort mode = *(ushort*)(buf + 28);
-        ulong size = *(ulong*)(buf + 40);
-        return new UnixStat(mode, uid, gid, size, nlink);
+        byte* buf = stackalloc byte[Statx.BufferBytes];
+        if (Statx.Path(Statx.AT_FDCWD, path, Statx.AT_SYMLINK_NOFOLLOW, buf) != 0) return null;
+        return new UnixStat(Statx.Mode(buf), Statx.Uid(buf), Statx.Gid(buf), Statx.Size(buf), Statx.Nlink(buf));
     }
 
     /// <summary>Sets the owner and group of <paramref name="path"/> (not following a symlink); false when not permitted.</summary>

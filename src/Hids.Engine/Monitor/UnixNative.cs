@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Hids.Engine.Core;
 using Microsoft.Win32.SafeHandles;
 
 namespace Hids.Engine.Monitor;
@@ -9,16 +10,9 @@ public readonly record struct UnixFileInfo(bool Exists, bool IsRegular, bool IsS
 /// <summary>The few libc calls the monitor needs that .NET does not expose (inode numbers, O_NOFOLLOW, signals).</summary>
 public static unsafe partial class UnixNative
 {
-    private const int AT_FDCWD = -100;
-    private const int AT_SYMLINK_NOFOLLOW = 0x100;
-    private const int AT_EMPTY_PATH = 0x1000;
-    private const uint STATX_BASIC_STATS = 0x7ff;
     private const int O_RDONLY = 0, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000, O_NONBLOCK = 0x800;
     public const int SIGTERM = 15, SIGKILL = 9, SIGINT = 2;
-    private const int S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFLNK = 0xA000;
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int statx(int dirfd, string path, int flags, uint mask, byte* buf);
+    private const uint S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFLNK = 0xA000;
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);
@@ -38,27 +32,29 @@ public static unsafe partial class UnixNative
     [LibraryImport("libc")]
     private static partial uint geteuid();
 
-    public static UnixFileInfo LStat(string path) => Stat(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW);
+    public static UnixFileInfo LStat(string path)
+    {
+        byte* buf = stackalloc byte[Statx.BufferBytes];
+        return Info(Statx.Path(Statx.AT_FDCWD, path, Statx.AT_SYMLINK_NOFOLLOW, buf), buf);
+    }
 
     public static UnixFileInfo FStat(SafeFileHandle handle)
     {
         bool added = false;
         handle.DangerousAddRef(ref added);
-        try { return Stat((int)handle.DangerousGetHandle(), "", AT_EMPTY_PATH); }
+        try
+        {
+            byte* buf = stackalloc byte[Statx.BufferBytes];
+            return Info(Statx.Fd((int)handle.DangerousGetHandle(), buf), buf);
+        }
         finally { if (added) handle.DangerousRelease(); }
     }
 
-    private static UnixFileInfo Stat(int dirfd, string path, int flags)
+    private static UnixFileInfo Info(int err, byte* buf)
     {
-        byte* buf = stackalloc byte[256];
-        new Span<byte>(buf, 256).Clear();
-        if (statx(dirfd, path, flags, STATX_BASIC_STATS, buf) != 0) return default;
-        ushort mode = *(ushort*)(buf + 28);
-        long ino = *(long*)(buf + 32);
-        long size = *(long*)(buf + 40);
-        uint devMajor = *(uint*)(buf + 136), devMinor = *(uint*)(buf + 140);
-        int type = mode & S_IFMT;
-        return new UnixFileInfo(true, type == S_IFREG, type == S_IFLNK, ino, ((ulong)devMajor << 32) | devMinor, size);
+        if (err != 0) return default;
+        uint type = Statx.Mode(buf) & S_IFMT;
+        return new UnixFileInfo(true, type == S_IFREG, type == S_IFLNK, (long)Statx.Inode(buf), Statx.Device(buf), (long)Statx.Size(buf));
     }
 
     /// <summary>Opens a file for reading without following a symbolic link in its last component.</summary>

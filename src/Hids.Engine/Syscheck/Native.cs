@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Hids.Engine.Core;
 
 namespace Hids.Engine.Syscheck;
 
@@ -23,14 +24,7 @@ public struct FileStat
 /// <summary>Linux system calls syscheck needs (statx, inotify, poll), called directly through libc.</summary>
 internal static unsafe class Native
 {
-    private const int AT_FDCWD = -100;
-    private const int AT_SYMLINK_NOFOLLOW = 0x100;
-    private const uint STATX_BASIC_STATS = 0x7ff;
-
     public const int EACCES = 13, ENOENT = 2, ENOSPC = 28, EINTR = 4, EAGAIN = 11, ENOTDIR = 20, ELOOP = 40;
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int statx(int dirfd, byte* path, int flags, uint mask, byte* buf);
 
     [DllImport("libc", SetLastError = true)]
     public static extern int inotify_init1(int flags);
@@ -58,40 +52,31 @@ internal static unsafe class Native
     public const short POLLIN = 1;
 
     /// <summary>lstat-like statx; returns 0 or an errno.</summary>
-    public static int Stat(string path, out FileStat st) => StatAt(AT_FDCWD, path, out st);
+    public static int Stat(string path, out FileStat st) => StatAt(Statx.AT_FDCWD, path, out st);
 
     /// <summary>lstat-like statx of a name relative to an open directory (no walk of the whole path again).</summary>
     public static int StatAt(int dirfd, string path, out FileStat st)
     {
         st = default;
-        int max = Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
-        Span<byte> pathBuf = max <= 1024 ? stackalloc byte[max] : new byte[max];
-        int n = Encoding.UTF8.GetBytes(path, pathBuf);
-        pathBuf[n] = 0;
-        byte* buf = stackalloc byte[256];
-        int rc;
-        fixed (byte* p = pathBuf) rc = statx(dirfd, p, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf);
-        if (rc != 0) return Marshal.GetLastPInvokeError();
-        Decode(buf, ref st);
-        return 0;
+        byte* buf = stackalloc byte[Statx.BufferBytes];
+        int err = Statx.Path(dirfd, path, Statx.AT_SYMLINK_NOFOLLOW, buf);
+        if (err == 0) Decode(buf, ref st);
+        return err;
     }
-
-    private const int AT_EMPTY_PATH = 0x1000;
 
     /// <summary>fstat-like statx on an open descriptor: what was really opened, whatever the path now names.</summary>
     public static int StatFd(int fd, out FileStat st)
     {
         st = default;
-        byte* buf = stackalloc byte[256];
-        byte empty = 0;
-        if (statx(fd, &empty, AT_EMPTY_PATH, STATX_BASIC_STATS, buf) != 0) return Marshal.GetLastPInvokeError();
-        Decode(buf, ref st);
-        return 0;
+        byte* buf = stackalloc byte[Statx.BufferBytes];
+        int err = Statx.Fd(fd, buf);
+        if (err == 0) Decode(buf, ref st);
+        return err;
     }
 
     private static void Decode(byte* buf, ref FileStat st)
     {
-        uint mode = *(ushort*)(buf + 28);
+        uint mode = Statx.Mode(buf);
         st.Kind = (mode & 0xF000) switch
         {
             0x8000 => FileKind.File,
@@ -104,13 +89,13 @@ internal static unsafe class Native
             _ => FileKind.Other,
         };
         st.Mode = mode & 0xFFF;
-        st.Uid = *(uint*)(buf + 20);
-        st.Gid = *(uint*)(buf + 24);
-        st.Inode = *(ulong*)(buf + 32);
-        st.Size = *(long*)(buf + 40);
-        st.CtimeNs = *(long*)(buf + 96) * 1_000_000_000L + *(uint*)(buf + 104);
-        st.MtimeNs = *(long*)(buf + 112) * 1_000_000_000L + *(uint*)(buf + 120);
-        st.Device = ((ulong)*(uint*)(buf + 136) << 32) | *(uint*)(buf + 140);
+        st.Uid = Statx.Uid(buf);
+        st.Gid = Statx.Gid(buf);
+        st.Inode = Statx.Inode(buf);
+        st.Size = (long)Statx.Size(buf);
+        st.CtimeNs = Statx.CtimeNs(buf);
+        st.MtimeNs = Statx.MtimeNs(buf);
+        st.Device = Statx.Device(buf);
     }
 
     public static int AddWatch(int fd, string path, uint mask)
