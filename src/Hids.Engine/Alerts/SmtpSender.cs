@@ -168,7 +168,16 @@ internal sealed class ServerCertificateCheck
         {
             var pin = SmtpSettings.NormalizeFingerprint(_s.CertificateFingerprint);
             if (pin is null) { Problem = $"<smtp_cert_fingerprint> '{_s.CertificateFingerprint}' is not a SHA-256 fingerprint (64 hex digits)"; return false; }
-            if (string.Equals(pin, Sha256, StringComparison.Ordinal)) { TrustedBy = "pinned"; return true; }
+            if (string.Equals(pin, Sha256, StringComparison.Ordinal))
+            {
+                // A pin names the certificate, not a licence to use it forever: outside its validity it is refused
+                // like any other (an expired key may have been retired, and leaked since).
+                var now = DateTime.UtcNow;
+                if (now > leaf.NotAfter.ToUniversalTime()) { Problem = $"it is the pinned certificate but it expired on {NotAfter:yyyy-MM-dd HH:mm} UTC; renew it and pin the new one"; return false; }
+                if (now < leaf.NotBefore.ToUniversalTime()) { Problem = $"it is the pinned certificate but it is not valid before {leaf.NotBefore.ToUniversalTime():yyyy-MM-dd HH:mm} UTC (check this machine's clock)"; return false; }
+                TrustedBy = "pinned";
+                return true;
+            }
             Problem = $"its SHA-256 fingerprint {Sha256} is not the pinned <smtp_cert_fingerprint> {pin}";
             return false;
         }

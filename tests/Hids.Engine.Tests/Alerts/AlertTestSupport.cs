@@ -268,11 +268,11 @@ public static class TestCertificates
     }
 
     /// <summary>A self-signed server certificate for 127.0.0.1 / localhost.</summary>
-    public static X509Certificate2 SelfSigned(string cn = "127.0.0.1")
+    public static X509Certificate2 SelfSigned(string cn = "127.0.0.1", DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var req = ServerRequest(key, cn, new[] { "localhost" }, new[] { IPAddress.Loopback });
-        return req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(90));
+        return req.CreateSelfSigned(notBefore ?? DateTimeOffset.UtcNow.AddDays(-1), notAfter ?? DateTimeOffset.UtcNow.AddDays(90));
     }
 
     /// <summary>Writes the certificates (public parts only) to a PEM file, the way an admin exports a CA.</summary>

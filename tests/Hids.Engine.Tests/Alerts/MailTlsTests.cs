@@ -141,6 +141,32 @@ public sealed class MailTlsTests : IDisposable
     }
 
     [Fact]
+    public void A_pinned_certificate_outside_its_validity_is_refused()
+    {
+        using var expired = TestCertificates.SelfSigned(notBefore: DateTimeOffset.UtcNow.AddDays(-30), notAfter: DateTimeOffset.UtcNow.AddDays(-1));
+        using (var smtp = new LoopbackSmtp(certificate: expired))
+        {
+            var s = Settings(smtp.Port, "starttls").Smtp;
+            s.CertificateFingerprint = TestCertificates.Sha256(expired);
+            var r = SmtpSender.SendTest(s, TestMessage());
+            Assert.False(r.Success);
+            Assert.Equal(nameof(SmtpFailure.Certificate), r.FailureKind);
+            Assert.Contains("pinned certificate but it expired", r.Error);
+            Assert.Empty(smtp.Received);
+        }
+        using var future = TestCertificates.SelfSigned(notBefore: DateTimeOffset.UtcNow.AddDays(2), notAfter: DateTimeOffset.UtcNow.AddDays(90));
+        using (var smtp = new LoopbackSmtp(certificate: future))
+        {
+            var s = Settings(smtp.Port, "starttls").Smtp;
+            s.CertificateFingerprint = TestCertificates.Sha256(future);
+            var r = SmtpSender.SendTest(s, TestMessage());
+            Assert.False(r.Success);
+            Assert.Contains("not valid before", r.Error);
+            Assert.Empty(smtp.Received);
+        }
+    }
+
+    [Fact]
     public void An_untrusted_certificate_fails_clearly_and_the_mail_stays_queued_until_it_is_trusted()
     {
         using var ca = TestCertificates.CreateCa();
