@@ -297,7 +297,32 @@ public sealed unsafe class DigestLanes : IDisposable
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static void Message(byte* b, int* o, Vector256<uint> offsets, Vector256<uint>* m)
         {
-            for (int j = 0; j < 16; j++) m[j] = Avx2.GatherVector256((uint*)(b + 4 * j), offsets.AsInt32(), 1);
+            // Two 8x8 transposes (words 0-7, then 8-15) of the lanes' rows: gathers are slow on many AVX2 CPUs.
+            Transpose8(b, o, 0, m);
+            Transpose8(b, o, 32, m + 8);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Transpose8(byte* b, int* o, int at, Vector256<uint>* m)
+        {
+            var r0 = Vector256.Load((uint*)(b + o[0] + at)); var r1 = Vector256.Load((uint*)(b + o[1] + at));
+            var r2 = Vector256.Load((uint*)(b + o[2] + at)); var r3 = Vector256.Load((uint*)(b + o[3] + at));
+            var r4 = Vector256.Load((uint*)(b + o[4] + at)); var r5 = Vector256.Load((uint*)(b + o[5] + at));
+            var r6 = Vector256.Load((uint*)(b + o[6] + at)); var r7 = Vector256.Load((uint*)(b + o[7] + at));
+            // words (i, i+1) of row pairs, then (i..i+3) of row quads, per 128-bit half
+            var t0 = Avx2.UnpackLow(r0, r1).AsUInt64(); var t1 = Avx2.UnpackHigh(r0, r1).AsUInt64();
+            var t2 = Avx2.UnpackLow(r2, r3).AsUInt64(); var t3 = Avx2.UnpackHigh(r2, r3).AsUInt64();
+            var t4 = Avx2.UnpackLow(r4, r5).AsUInt64(); var t5 = Avx2.UnpackHigh(r4, r5).AsUInt64();
+            var t6 = Avx2.UnpackLow(r6, r7).AsUInt64(); var t7 = Avx2.UnpackHigh(r6, r7).AsUInt64();
+            var u0 = Avx2.UnpackLow(t0, t2).AsUInt32(); var u1 = Avx2.UnpackHigh(t0, t2).AsUInt32();
+            var u2 = Avx2.UnpackLow(t1, t3).AsUInt32(); var u3 = Avx2.UnpackHigh(t1, t3).AsUInt32();
+            var u4 = Avx2.UnpackLow(t4, t6).AsUInt32(); var u5 = Avx2.UnpackHigh(t4, t6).AsUInt32();
+            var u6 = Avx2.UnpackLow(t5, t7).AsUInt32(); var u7 = Avx2.UnpackHigh(t5, t7).AsUInt32();
+            // u0 = word 0 of rows 0-3 | word 4 of rows 0-3 (and rows 4-7 in u4): join the halves
+            m[0] = Avx2.Permute2x128(u0, u4, 0x20); m[4] = Avx2.Permute2x128(u0, u4, 0x31);
+            m[1] = Avx2.Permute2x128(u1, u5, 0x20); m[5] = Avx2.Permute2x128(u1, u5, 0x31);
+            m[2] = Avx2.Permute2x128(u2, u6, 0x20); m[6] = Avx2.Permute2x128(u2, u6, 0x31);
+            m[3] = Avx2.Permute2x128(u3, u7, 0x20); m[7] = Avx2.Permute2x128(u3, u7, 0x31);
         }
     }
 
