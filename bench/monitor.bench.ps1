@@ -12,18 +12,8 @@ if (-not $InProcess) {
 }
 Import-Module $ModulePath
 $root = Join-Path ([IO.Path]::GetTempPath()) ("hids-bench-mon-" + [guid]::NewGuid().ToString('n').Substring(0, 8))
-Install-Hids -Path $root -Type Local -EmailTo 'root@localhost' | Out-Null
-
-# Active response stays inside the instance (hosts.deny there, no firewall): a demo/bench must not block hosts.
-function Protect-DemoInstance([string] $r) {
-    $conf = Join-Path $r 'etc/ossec.conf'
-    $t = Get-Content $conf -Raw
-    if ($t -notmatch '<firewall_backend>') {
-        $t = $t.TrimEnd() + "`n<ossec_config>`n  <hids>`n    <hosts_deny_path>$r/hosts.deny</hosts_deny_path>`n    <firewall_backend>none</firewall_backend>`n  </hids>`n</ossec_config>`n"
-        [IO.File]::WriteAllText($conf, $t)
-    }
-}
-Protect-DemoInstance $root
+# Active response stays inside the instance (its own hosts.deny, no firewall): a bench must not block hosts.
+Install-Hids -Path $root -Type Local -EmailTo 'root@localhost' -ContainActiveResponse | Out-Null
 function CpuTicks([int] $procId) { $f = (Get-Content "/proc/$procId/stat").Split(')')[1].Trim().Split(' '); [long]$f[11] + [long]$f[12] }
 function RssKb([int] $procId) { [long]((Select-String -Path "/proc/$procId/status" -Pattern '^VmRSS:').Line -replace '\D', '') }
 $hz = [long](& getconf CLK_TCK)

@@ -20,28 +20,20 @@ if (-not $InProcess) {
     exit $LASTEXITCODE
 }
 
-# Active response stays inside the instance (hosts.deny there, no firewall): a demo/bench must not block hosts.
-function Protect-DemoInstance([string] $r) {
-    $conf = Join-Path $r 'etc/ossec.conf'
-    $t = Get-Content $conf -Raw
-    if ($t -notmatch '<firewall_backend>') {
-        $t = $t.TrimEnd() + "`n<ossec_config>`n  <hids>`n    <hosts_deny_path>$r/hosts.deny</hosts_deny_path>`n    <firewall_backend>none</firewall_backend>`n  </hids>`n</ossec_config>`n"
-        [IO.File]::WriteAllText($conf, $t)
-    }
-}
 function Step([string] $text) { Write-Host "`n== $text" -ForegroundColor Cyan }
 Import-Module $ModulePath
 $temp = -not $Path
 if ($temp) { $Path = Join-Path ([IO.Path]::GetTempPath()) ("hids-demo-" + [guid]::NewGuid().ToString('n').Substring(0, 8)) }
 $Path = [IO.Path]::GetFullPath($Path)
+# The demo's instance is new and contained (its own hosts.deny, no firewall): an existing one could block hosts.
+if (Test-Path (Join-Path $Path 'etc/ossec.conf')) { throw "The demo installs a new instance; '$Path' already holds one. Give -Path a new folder." }
 # the watched web folder lives beside the instance: syscheck ignores the instance's own folders
 $www = $Path.TrimEnd('/') + '-www'
 $dpkg = Join-Path $Path 'demo-dpkg.log'
 
 try {
-    Step "Install-Hids -Path $Path -Type Local"
-    Install-Hids -Path $Path -Type Local -EmailTo 'root@localhost' | Out-Host
-    Protect-DemoInstance $Path
+    Step "Install-Hids -Path $Path -Type Local -ContainActiveResponse"
+    Install-Hids -Path $Path -Type Local -EmailTo 'root@localhost' -ContainActiveResponse | Out-Host
 
     Step 'Test-HidsConfiguration'
     $diag = @(Test-HidsConfiguration -Instance $Path)

@@ -65,6 +65,20 @@ Describe 'Configuration: Install-Hids and Uninstall-Hids' {
         (Get-FileHash (Join-Path $root 'etc/local_rules.xml')).Hash | Should -Be $local
     }
 
+    It '-ContainActiveResponse keeps blocks inside a new instance, and says it changes nothing in an existing one' {
+        $root = Join-Path (New-Root 'hids-cfg') 'inst'
+        Install-Hids -Path $root -ContainActiveResponse | Out-Null
+        $conf = Get-Content (Join-Path $root 'etc/ossec.conf') -Raw
+        $conf | Should -Match '<firewall_backend>none</firewall_backend>'
+        $conf | Should -Match ([regex]::Escape("<hosts_deny_path>$root/hosts.deny</hosts_deny_path>"))
+        @(Test-HidsConfiguration -Instance $root) | Should -BeNullOrEmpty
+        $plain = New-Instance
+        $hash = Get-ConfHash $plain
+        Install-Hids -Path $plain -ContainActiveResponse -WarningVariable w -WarningAction SilentlyContinue | Out-Null
+        Get-ConfHash $plain | Should -Be $hash
+        ($w -join "`n") | Should -Match 'ContainActiveResponse applies to new instances'
+    }
+
     It '-WhatIf creates nothing' {
         $root = Join-Path (New-Root 'hids-cfg') 'inst'
         Install-Hids -Path $root -WhatIf | Should -BeNullOrEmpty

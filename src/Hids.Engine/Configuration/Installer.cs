@@ -18,6 +18,11 @@ public sealed class InstallOptions
     public string? ShippedRulesPath { get; set; }
     /// <summary>Whether netstat exists (null = look for it); without it the listening-ports monitor uses ss.</summary>
     public bool? NetstatAvailable { get; set; }
+    /// <summary>
+    /// A new ossec.conf keeps active response inside the instance: host-deny writes the instance's own hosts.deny and
+    /// firewall-drop is switched off (a trial, a demo, a benchmark: nothing on the host is blocked).
+    /// </summary>
+    public bool ContainActiveResponse { get; set; }
 }
 
 /// <summary>The outcome of an installation: every file and folder it created, replaced or left as it was.</summary>
@@ -91,7 +96,7 @@ public static class Installer
 
         // The user's files: written once, never replaced (not even with -Force).
         const UnixFileMode confMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
-        WriteOnce(paths.OssecConf, () => DefaultConfiguration(paths, o.EmailTo, o.SmtpServer, o.NetstatAvailable ?? NetstatPresent()), confMode, r);
+        WriteOnce(paths.OssecConf, () => DefaultConfiguration(paths, o.EmailTo, o.SmtpServer, o.NetstatAvailable ?? NetstatPresent(), o.ContainActiveResponse), confMode, r);
         WriteOnce(paths.LocalRules, () => DefaultLocalRules, confMode, r);
         WriteOnce(paths.InstanceMarker, () => "Hids instance. Uninstall-Hids removes only folders that hold this file.\n", confMode, r);
 
@@ -176,8 +181,16 @@ public static class Installer
     private static string X(string s) => s.Contains('<') ? throw new ArgumentException($"'{s}' contains '<', which ossec.conf cannot hold.") : s;
 
     /// <summary>The ossec.conf Install-Hids writes for a local instance.</summary>
-    public static string DefaultConfiguration(InstancePaths paths, string? emailTo, string? smtpServer, bool netstatAvailable)
+    public static string DefaultConfiguration(InstancePaths paths, string? emailTo, string? smtpServer, bool netstatAvailable, bool containActiveResponse = false)
     {
+        var contained = !containActiveResponse ? "" : $@"
+  <hids>
+    <!-- Install-Hids -ContainActiveResponse: active response stays inside this instance (its own hosts.deny, no
+         firewall). Remove this section to let host-deny and firewall-drop protect the machine. -->
+    <hosts_deny_path>{X(System.IO.Path.Combine(paths.Root, "hosts.deny"))}</hosts_deny_path>
+    <firewall_backend>none</firewall_backend>
+  </hids>
+";
         var notify = emailTo is null ? "no" : "yes";
         var to = emailTo ?? "root@localhost";
         var smtp = smtpServer ?? "localhost";
@@ -339,7 +352,7 @@ public static class Installer
     <level>6</level>
     <timeout>600</timeout>
   </active-response>
-</ossec_config>
+{contained}</ossec_config>
 ";
     }
 

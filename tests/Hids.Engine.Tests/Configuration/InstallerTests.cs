@@ -69,6 +69,31 @@ public class InstallerTests
     }
 
     [Fact]
+    public void A_contained_instance_keeps_active_response_inside_it()
+    {
+        using var t = TestPaths.NewTempDir();
+        var (rt, rules) = ShippedRules();
+        using var _ = rt;
+        var root = t.Combine("inst");
+        Installer.Install(new InstallOptions { Path = root, ShippedRulesPath = rules, ContainActiveResponse = true });
+        var p = new InstancePaths(root);
+        var load = ConfigurationLoader.Load(p.OssecConf);
+        Assert.False(load.HasErrors, string.Join("\n", load.Errors));
+        Assert.DoesNotContain(load.Diagnostics, d => d.Severity == DiagnosticSeverity.Warning);
+        Assert.Equal("none", load.Configuration.Hids.FirewallBackend);
+        Assert.Equal(Path.Combine(p.Root, "hosts.deny"), load.Configuration.Hids.HostsDenyPath);
+        // the active responses themselves are the standard ones
+        Assert.Equal(2, load.Configuration.ActiveResponses.Count);
+
+        // without the option: the host's defaults
+        var plain = t.Combine("plain");
+        Installer.Install(new InstallOptions { Path = plain, ShippedRulesPath = rules });
+        var c = ConfigurationLoader.Load(new InstancePaths(plain).OssecConf).Configuration;
+        Assert.Equal("auto", c.Hids.FirewallBackend);
+        Assert.Null(c.Hids.HostsDenyPath);
+    }
+
+    [Fact]
     public void ForceUpgradesShippedFilesButNeverTheUsersOwn()
     {
         using var t = TestPaths.NewTempDir();

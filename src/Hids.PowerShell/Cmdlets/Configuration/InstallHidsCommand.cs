@@ -30,6 +30,10 @@ public partial class InstallHidsCommand : PSCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>The new ossec.conf keeps active response inside the instance (own hosts.deny, no firewall).</summary>
+    [Parameter]
+    public SwitchParameter ContainActiveResponse { get; set; }
+
     /// <summary>The resolved instance root.</summary>
     protected string ResolvedPath { get; private set; } = "";
 
@@ -45,7 +49,7 @@ public partial class InstallHidsCommand : PSCmdlet
         var exists = File.Exists(System.IO.Path.Combine(ResolvedPath, "etc", "ossec.conf"));
         var action = exists ? (Force ? "Upgrade the shipped ruleset of the Hids instance" : "Complete the Hids instance (missing files only)") : "Install a Hids instance (local)";
         if (!ShouldProcess(ResolvedPath, action)) return;
-        var options = new InstallOptions { Path = ResolvedPath, Type = Type, EmailTo = EmailTo, SmtpServer = SmtpServer, Force = Force };
+        var options = new InstallOptions { Path = ResolvedPath, Type = Type, EmailTo = EmailTo, SmtpServer = SmtpServer, Force = Force, ContainActiveResponse = ContainActiveResponse };
         ConfigureOptions(options);
         InstallResult result;
         try { result = Installer.Install(options); }
@@ -65,6 +69,8 @@ public partial class InstallHidsCommand : PSCmdlet
             WriteWarning($"{result.Skipped.Count} shipped file(s) differ from this module's version and were kept; run Install-Hids -Force to upgrade them.");
         if (exists && (EmailTo is not null || SmtpServer is not null))
             WriteWarning("The instance already has an etc/ossec.conf, which Install-Hids never changes; use Set-HidsEmail to change the e-mail settings.");
+        if (exists && ContainActiveResponse)
+            WriteWarning("The instance already has an etc/ossec.conf, which Install-Hids never changes: -ContainActiveResponse applies to new instances. Set <hosts_deny_path> and <firewall_backend>none</firewall_backend> in its <hids> section by hand.");
         foreach (var f in result.Created) WriteVerbose($"created {f}");
         foreach (var f in result.Updated) WriteVerbose($"updated {f}");
         AfterInstall(result);
