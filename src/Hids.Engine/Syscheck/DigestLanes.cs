@@ -198,8 +198,8 @@ public sealed unsafe class DigestLanes : IDisposable
         static abstract TV Bswap(TV x);
         /// <summary>Per lane: <paramref name="yes"/> where x equals y, else <paramref name="no"/>.</summary>
         static abstract TV SelectEq(TV x, TV y, TV yes, TV no);
-        /// <summary>Word j of every lane's next block into m[j] (lane l's block starts at b + offsets[l]).</summary>
-        static abstract void Message(byte* b, int* o, TV offsets, TV* m);
+        /// <summary>Word j of every lane's next block into m[j] (lane l's block starts at b + o[l]).</summary>
+        static abstract void Message(byte* b, int* o, TV* m);
     }
 
     private readonly struct V512 : IVec<Vector512<uint>>
@@ -222,7 +222,7 @@ public sealed unsafe class DigestLanes : IDisposable
 
         /// <summary>Loads the 16 lanes' blocks as rows and transposes the 16x16 matrix of words (no gathers: they are slow).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-        public static void Message(byte* b, int* o, Vector512<uint> offsets, Vector512<uint>* m)
+        public static void Message(byte* b, int* o, Vector512<uint>* m)
         {
             // Rows = the lanes' blocks; three shuffle stages transpose the 16x16 matrix of words.
             var r0 = Vector512.Load((uint*)(b + o[0]));
@@ -295,7 +295,7 @@ public sealed unsafe class DigestLanes : IDisposable
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> Xor3(Vector256<uint> x, Vector256<uint> y, Vector256<uint> z, Vector256<uint> u) => x ^ y ^ z ^ u;
         private static readonly Vector256<byte> Swap256 = Vector256.Create(Swap128, Swap128).AsByte();
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-        public static void Message(byte* b, int* o, Vector256<uint> offsets, Vector256<uint>* m)
+        public static void Message(byte* b, int* o, Vector256<uint>* m)
         {
             // Two 8x8 transposes (words 0-7, then 8-15) of the lanes' rows: gathers are slow on many AVX2 CPUs.
             Transpose8(b, o, 0, m);
@@ -344,7 +344,7 @@ public sealed unsafe class DigestLanes : IDisposable
         for (int blk = 0; blk < blocks; blk++)
         {
             V.Store((uint*)o, off);
-            V.Message(buf, o, off, m);
+            V.Message(buf, o, m);
             if (TMode.Sha1)
             {
                 for (int j = 0; j < 14; j++) w[j] = V.Bswap(m[j]);
