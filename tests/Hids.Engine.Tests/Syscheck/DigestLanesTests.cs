@@ -25,8 +25,7 @@ public sealed class DigestLanesTests
         if (width == 0) { Assert.Equal(0, DigestLanes.Supported); return; }
         var rnd = new Random(7);
         // Lengths around every padding edge (55/56/63/64 bytes), around the chunk size, and a few larger streams
-        // (one past 512 MiB of bits would need a 64-bit length: 2^29 bytes is too big for a test, the high word is
-        // checked by the lengths over 2^32 bits below through Pad's arithmetic only).
+        // (a length whose bit count needs the high 32-bit word: the next test).
         var lengths = new List<int>();
         foreach (var b in new[] { 0, 64, 128, 1024, 4096, 1 << 12 })
             for (int k = -9; k <= 9; k++) if (b + k >= 0) lengths.Add(b + k);
